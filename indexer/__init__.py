@@ -1,0 +1,7 @@
+"""seedsearch's indexer: read documents, split passages, build and search the index."""
+
+from .errors import SeedsearchError
+from .models import Hit, Passage, Query, SearchResult
+from .search import Engine
+
+__all__ = ["Engine", "Hit", "Passage", "Query", "SearchResult", "SeedsearchError"]

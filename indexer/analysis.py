@@ -1,0 +1,225 @@
+"""The text analysis pipeline shared by indexing, querying and highlighting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import Stemmer
+from whoosh.analysis import Filter, Token, Tokenizer
+
+# Bump when tokens change: an index built with another version must be rebuilt.
+ANALYZER_VERSION = 1
+
+# A word is letters/digits joined by apostrophes (we've, O'Brien) or by hyphens
+# (counter-insurgency); hyphenated words are split into parts below.
+WORD_RE = re.compile(r"\w+(?:['’‘ʼ′][\w]+)*(?:[-‐‑][\w]+(?:['’‘ʼ′][\w]+)*)*")
+_HYPHENS = re.compile(r"[-‐‑]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'"})
+
+# Kept in the index (phrases stay exact) but weighed low at query time.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+
+_fold_cache: dict[str, str] = {}
+
+
+def fold(word: str) -> str:
+    """NFKC, straight apostrophes, no accents, lower case."""
+    if word.isascii():
+        return word.lower()
+    folded = _fold_cache.get(word)
+    if folded is None:
+        text = unicodedata.normalize("NFKC", word).translate(_APOSTROPHES)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFC", text).lower()
+        if len(_fold_cache) < 200_000:
+            _fold_cache[word] = folded
+    return folded
+
+
+class WordTokenizer(Tokenizer):
+    """Words folded to one form; a hyphenated compound yields its parts and, at
+    index time, the joined word at the first part's position."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        t.stopped = False
+        if not tokenize:
+            # A wildcard or fuzzy pattern: folded but never stemmed.
+            t.raw = True
+            t.original = t.text = fold(value)
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        querying = mode == "query"
+        for match in WORD_RE.finditer(value):
+            word = fold(match.group())
+            if keeporiginal:
+                t.original = match.group()
+            if "-" not in word and "‐" not in word and "‑" not in word:
+                t.text = word
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + match.start()
+                    t.endchar = start_char + match.end()
+                pos += 1
+                yield t
+                continue
+            # A query for "counter-insurgency" asks for the joined word, which
+            # the index holds for every hyphenated occurrence.
+            parts = _HYPHENS.split(word)
+            if querying:
+                t.text = "".join(parts)
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + match.start()
+                    t.endchar = start_char + match.end()
+                pos += 1
+                yield t
+                continue
+            offset = start_char + match.start()
+            first = pos
+            for part in parts:
+                t.text = part
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar, t.endchar = offset, offset + len(part)
+                offset += len(part) + 1
+                pos += 1
+                yield t
+            t.text = "".join(parts)
+            if positions:
+                t.pos = first
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+_stemmer = Stemmer.Stemmer("english")
+_stem_cache: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """Snowball English stem, cached: most words repeat."""
+    stemmed = _stem_cache.get(word)
+    if stemmed is None:
+        stemmed = _stemmer.stemWord(word)
+        if len(_stem_cache) < 500_000:
+            _stem_cache[word] = stemmed
+    return stemmed
+
+
+class SnowballFilter(Filter):
+    """Snowball English stemming through PyStemmer."""
+
+    is_morph = True
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = _stem_cache
+        for t in tokens:
+            if t.__dict__.get("raw"):
+                yield t
+                continue
+            text = t.text
+            stemmed = cache.get(text)
+            t.text = stemmed if stemmed is not None else stem(text)
+            yield t
+
+
+def build_analyzer():
+    """The analyzer for every text field: fold, split, stem."""
+    return WordTokenizer() | SnowballFilter()
+
+
+def analyze(text: str, mode: str = "index") -> list[str]:
+    """The terms the index holds (or a query asks for) for ``text``."""
+    return [t.text for t in ANALYZER(text, mode=mode)]
+
+
+ANALYZER = build_analyzer()

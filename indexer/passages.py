@@ -1,0 +1,225 @@
+"""Split a Document into Passages: paragraphs, windows of long ones, merged
+runs of tiny ones; captions dropped and pull quotes collapsed."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .models import Block, Document, Passage, Split
+
+MAX_WORDS = 200  # paragraphs longer than this are split ...
+MIN_WORDS = 80  # ... into windows of at least this many words where possible
+TINY_WORDS = 8  # runs of paragraphs this short (list items, verse lines) merge
+TINY_RUN = 3
+MERGED_WORDS = 80
+CAPTION_WORDS = 15
+QUOTE_WORDS = 60
+
+_WORD = re.compile(r"\w+")
+_NONSPACE = re.compile(r"\S+")
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) before whitespace
+# and something that can start a sentence.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Ý])")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_CREDIT = re.compile(
+    r"©|/|\b(?:rights reserved|photos?|photograph|credit|courtesy|image|getty|reuters"
+    r"|afp|flickr|shutterstock|wikimedia|unsplash|illustration)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Para:
+    start: int
+    end: int
+    section: str
+    item: bool
+
+
+def split_document(document: Document) -> Split:
+    """The passages of one document, in order, numbered from 1."""
+    paras, captions = _paragraphs(document)
+    kept, duplicates = _drop_pull_quotes(document.text, paras)
+    spans = []
+    for para in _merge_tiny(document.text, kept):
+        spans.extend((para.section, s, e) for s, e in _windows(document.text, para.start, para.end))
+    passages = tuple(
+        Passage(
+            doc=document.doc,
+            ordinal=n,
+            title=document.title,
+            section=section,
+            text=document.text[start:end],
+            start=start,
+            end=end,
+        )
+        for n, (section, start, end) in enumerate(spans, 1)
+    )
+    return Split(passages=passages, captions=captions, duplicates=duplicates)
+
+
+def is_caption(block: Block) -> bool:
+    """An image credit or caption: short, unpunctuated, with a credit marker."""
+    return (
+        block.level == 0
+        and not block.item
+        and len(block.text.split()) <= CAPTION_WORDS
+        and not _TERMINAL.search(block.text)
+        and bool(_CREDIT.search(block.text))
+    )
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of text[start:end], whitespace excluded."""
+    end = len(text) if end is None else end
+    spans, begin = [], start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        spans.append((begin, match.end()))
+        begin = match.end()
+        while begin < end and text[begin].isspace():
+            begin += 1
+    if begin < end:
+        spans.append((begin, end))
+    return spans
+
+
+def _paragraphs(document: Document) -> tuple[list[_Para], int]:
+    paras, captions, section = [], 0, ""
+    title_seen = False
+    for block in document.blocks:
+        if block.level:
+            if not title_seen and block.text == document.title:
+                title_seen = True
+            else:
+                section = block.text
+        elif is_caption(block):
+            captions += 1
+        else:
+            paras.append(_Para(block.start, block.end, section, block.item))
+    return paras, captions
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _drop_pull_quotes(text: str, paras: list[_Para]) -> tuple[list[_Para], int]:
+    """Drop short paragraphs that mostly repeat a longer one of the document.
+
+    A pull quote repeats at least one whole sentence of its source verbatim and
+    most of its words; looking candidates up by sentence keeps this linear.
+    """
+    words: dict[int, list[str]] = {}
+
+    def words_of(i: int) -> list[str]:
+        if i not in words:
+            words[i] = _words(text[paras[i].start : paras[i].end])
+        return words[i]
+
+    by_sentence: dict[str, set[int]] = {}
+    for i, p in enumerate(paras):
+        for s, e in sentence_spans(text, p.start, p.end):
+            if e - s > QUOTE_WORDS * 12:  # longer than any quote's sentence
+                continue
+            by_sentence.setdefault(" ".join(_words(text[s:e])), set()).add(i)
+    dropped = set()
+    for i, p in enumerate(paras):
+        if p.item or p.end - p.start > QUOTE_WORDS * 12 or len(words_of(i)) > QUOTE_WORDS:
+            continue
+        candidates = set()
+        for s, e in sentence_spans(text, p.start, p.end):
+            key = " ".join(_words(text[s:e]))
+            if key.count(" ") >= 3:
+                candidates |= by_sentence.get(key, set())
+        for j in candidates:
+            if len(words_of(j)) >= len(words[i]) + 5 and _coverage(words[i], words[j]) >= 0.5:
+                dropped.add(i)
+                break
+    return [p for i, p in enumerate(paras) if i not in dropped], len(dropped)
+
+
+def _coverage(quote: list[str], source: list[str]) -> float:
+    """The share of quote's words inside a word trigram that source also has."""
+    grams = {tuple(source[k : k + 3]) for k in range(len(source) - 2)}
+    covered = [False] * len(quote)
+    for k in range(len(quote) - 2):
+        if tuple(quote[k : k + 3]) in grams:
+            covered[k] = covered[k + 1] = covered[k + 2] = True
+    return sum(covered) / max(len(quote), 1)
+
+
+def _merge_tiny(text: str, paras: list[_Para]) -> list[_Para]:
+    """Merge runs of tiny paragraphs of one section into passages of a sensible size."""
+    out: list[_Para] = []
+    run: list[_Para] = []
+
+    def close_run() -> None:
+        if len(run) < TINY_RUN:
+            out.extend(run)
+        else:
+            group, count = [], 0
+            for p in run:
+                n = len(text[p.start : p.end].split())
+                if group and count + n > MERGED_WORDS:
+                    out.append(_Para(group[0].start, group[-1].end, group[0].section, False))
+                    group, count = [], 0
+                group.append(p)
+                count += n
+            out.append(_Para(group[0].start, group[-1].end, group[0].section, False))
+        run.clear()
+
+    for p in paras:
+        tiny = len(text[p.start : p.end].split()) <= TINY_WORDS
+        if not tiny or (run and run[-1].section != p.section):
+            close_run()
+        if tiny:
+            run.append(p)
+        else:
+            out.append(p)
+    close_run()
+    return out
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a long paragraph at sentence boundaries into windows of 80-200 words."""
+    total = len(text[start:end].split())
+    if total <= MAX_WORDS:
+        return [(start, end)]
+    target = total / math.ceil(total / MAX_WORDS)
+    windows, w_start, w_end, count = [], start, start, 0
+    for s, e, n in _units(text, start, end):
+        if count and count + n > MAX_WORDS and count >= MIN_WORDS:
+            windows.append((w_start, w_end))
+            w_start, count = s, 0
+        w_end, count = e, count + n
+        if count >= target:
+            windows.append((w_start, w_end))
+            w_start, count = e, 0
+    if count:
+        windows.append((w_start, w_end))
+    return [(_skip_space(text, s, e), e) for s, e in windows]
+
+
+def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """Sentences, with over-long ones cut into pieces of at most MAX_WORDS words."""
+    for s, e in sentence_spans(text, start, end):
+        first = last = None
+        count = 0
+        for match in _NONSPACE.finditer(text, s, e):
+            if first is None:
+                first = match.start()
+            last, count = match.end(), count + 1
+            if count == MAX_WORDS:
+                yield first, last, count
+                first, count = None, 0
+        if count:
+            yield first, last, count
+
+
+def _skip_space(text: str, start: int, end: int) -> int:
+    while start < end and text[start].isspace():
+        start += 1
+    return start

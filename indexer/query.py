@@ -1,0 +1,218 @@
+"""Parse what a reader typed into a bounded Whoosh query.
+
+Whoosh syntax (AND, OR, NOT, "phrases", prefix*, fields) plus +word/-word as in
+every search box. Words are OR-ed so natural-language questions are not
+crippled; ranking puts passages holding every word first. Wildcards and fuzzy
+terms expand over the unstemmed vocabulary and are capped, so no query is
+unboundedly expensive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.qparser import plugins
+
+from .analysis import STOP_WORDS, fold, stem
+from .errors import BadQuery
+from .schema import SEARCH_FIELDS, build_schema
+
+MAX_QUERY_CHARS = 500
+MAX_EXPANSION = 64  # words a wildcard or fuzzy term may stand for
+FIELD_BOOSTS = {"body": 1.0, "title": 2.0, "section": 1.5}
+STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
+FIELD_TIE = 0.3  # DisjunctionMax tie-breaker across body/title/section
+STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
+SPELL_FIELD = "spell_body"  # Whoosh's unstemmed copy of the body's words
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What to highlight: stems of words and runs of stems of phrases."""
+
+    stems: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query ready to run: the OR-ed query, its every-word variant and marks."""
+
+    query: wq.Query
+    every_word: wq.Query | None  # None when the query has a single clause
+    marks: Marks
+    notes: tuple[str, ...]
+    clauses: int  # positive, non-stop-word clauses
+
+
+_SCHEMA = build_schema()
+
+
+def _parser() -> qparser.QueryParser:
+    parser = qparser.QueryParser("body", _SCHEMA, group=qparser.OrGroup)
+    for plugin in (plugins.SingleQuotePlugin, plugins.RangePlugin, plugins.EveryPlugin):
+        parser.remove_plugin_class(plugin)
+    # Only these fields may be named; "foo:bar" or "id:x" stays plain text.
+    parser.replace_plugin(plugins.FieldsPlugin(expr=r"(?P<text>title|section|body|doc):"))
+    # + and - only at the start of a word, so counter-insurgency stays one word.
+    parser.add_plugin(
+        plugins.PlusMinusPlugin(r"(?:(?<=^)|(?<=[\s(]))\+", r"(?:(?<=^)|(?<=[\s(]))-")
+    )
+    parser.add_plugin(plugins.FuzzyTermPlugin())
+    return parser
+
+
+_PARSER = _parser()
+_LONE_WILDCARD = re.compile(r"(?:^|(?<=[\s(:+-]))[*?]+(?=$|[\s)])")
+
+
+def parse(text: str, reader) -> ParsedQuery:
+    """Parse and bound `text` against an open Whoosh reader; BadQuery if hopeless."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    if not text.strip():
+        raise BadQuery("The query is empty.")
+    if _LONE_WILDCARD.search(text):
+        raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+    try:
+        parsed = _PARSER.parse(text)
+    except Exception as exc:  # Whoosh raises assorted errors on odd syntax
+        raise BadQuery(f"Could not understand the query: {exc}") from None
+    notes: list[str] = []
+    parsed = _rewrite(parsed, reader, notes)
+    if parsed is wq.NullQuery or not _positive_leaves(parsed):
+        raise BadQuery("The query has no words to search for.")
+    every = _every_word(parsed)
+    return ParsedQuery(
+        query=parsed,
+        every_word=every,
+        marks=_marks(parsed),
+        notes=tuple(notes),
+        clauses=_clause_count(parsed),
+    )
+
+
+def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
+    """Spread body words over the searchable fields, weigh stop words low, and
+    expand wildcards/fuzzy terms over the vocabulary within MAX_EXPANSION."""
+    if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)):
+        return _expand(q, reader, notes)
+    if isinstance(q, wq.Term) and q.fieldname in SEARCH_FIELDS:
+        boost = q.boost * (STOP_BOOST if q.text in STOP_STEMS else 1.0)
+        if q.fieldname == "body":
+            return _spread(lambda f: wq.Term(f, q.text), boost)
+        return wq.Term(q.fieldname, q.text, boost=boost)
+    if isinstance(q, wq.Phrase) and q.fieldname == "body":
+        return _spread(lambda f: wq.Phrase(f, q.words, slop=q.slop), q.boost)
+    if isinstance(q, wq.Every):
+        raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _rewrite(sub, reader, notes))
+
+
+def _spread(make, boost: float) -> wq.Query:
+    """One word searched in body, title and section; the best field counts most."""
+    subs = [make(f) for f in SEARCH_FIELDS]
+    for sub, field in zip(subs, SEARCH_FIELDS):
+        sub.boost = FIELD_BOOSTS[field]
+    return wq.DisjunctionMax(subs, boost=boost, tiebreak=FIELD_TIE)
+
+
+def _expand(q: wq.Query, reader, notes: list[str]) -> wq.Query:
+    """Replace a wildcard or fuzzy term by the stems of the words it matches."""
+    pattern = fold(q.text)
+    if isinstance(q, wq.FuzzyTerm):
+        words = list(reader.terms_within(SPELL_FIELD, pattern, q.maxdist, q.prefixlength))
+        label = f"{q.text}~"
+    elif isinstance(q, wq.Prefix):
+        words = list(reader.expand_prefix(SPELL_FIELD, pattern)) if pattern else []
+        label = f"{q.text}*"
+    else:
+        regex = re.compile(_wildcard_regex(pattern))
+        prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
+        candidates = (
+            reader.expand_prefix(SPELL_FIELD, prefix) if prefix else reader.lexicon(SPELL_FIELD)
+        )
+        words = [w for w in candidates if regex.fullmatch(_text(w))]
+        label = q.text
+    stems = sorted({stem(_text(w)) for w in words})
+    fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
+    if len(stems) > MAX_EXPANSION:
+        stems.sort(key=lambda s: -reader.doc_frequency("body", s))
+        notes.append(
+            f"“{label}” matches {len(stems)} words; searched the {MAX_EXPANSION} most common."
+        )
+        stems = stems[:MAX_EXPANSION]
+    if not stems:
+        return wq.NullQuery
+    terms = [wq.Or([wq.Term(f, s, boost=FIELD_BOOSTS[f]) for f in fields]) for s in stems]
+    # One clause, scored by its best word: a pattern stands for one word.
+    return wq.DisjunctionMax(terms, boost=q.boost, tiebreak=0.1)
+
+
+def _text(word) -> str:
+    return word.decode("utf-8") if isinstance(word, bytes) else word
+
+
+def _wildcard_regex(pattern: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+def _positive_leaves(q: wq.Query) -> list[wq.Query]:
+    """Leaves that can make a passage match (not under NOT or -)."""
+    if isinstance(q, wq.Not):
+        return []
+    if isinstance(q, wq.AndNot):
+        return _positive_leaves(q.a)
+    if q.is_leaf():
+        return [] if q is wq.NullQuery else [q]
+    out = []
+    for sub in q.children():
+        out.extend(_positive_leaves(sub))
+    return out
+
+
+def _is_stop_clause(q: wq.Query) -> bool:
+    leaves = _positive_leaves(q)
+    return bool(leaves) and all(
+        isinstance(leaf, wq.Term) and leaf.text in STOP_STEMS for leaf in leaves
+    )
+
+
+def _clauses(q: wq.Query) -> list[wq.Query]:
+    """The top-level OR-ed clauses of a query (one per word or phrase)."""
+    if isinstance(q, wq.AndNot):
+        return _clauses(q.a)
+    if isinstance(q, wq.AndMaybe):
+        return [q.a] + _clauses(q.b)
+    if isinstance(q, wq.Or) and not isinstance(q, wq.DisjunctionMax):
+        return list(q.subqueries)
+    return [q]
+
+
+def _clause_count(q: wq.Query) -> int:
+    return sum(1 for c in _clauses(q) if not _is_stop_clause(c))
+
+
+def _every_word(q: wq.Query) -> wq.Query | None:
+    """The same query with every non-stop-word clause required, or None if
+    that would not change which passages match."""
+    if isinstance(q, wq.AndNot):
+        inner = _every_word(q.a)
+        return wq.AndNot(inner, q.b) if inner is not None else None
+    clauses = [c for c in _clauses(q) if not _is_stop_clause(c)]
+    return wq.And(clauses) if len(clauses) >= 2 else None
+
+
+def _marks(q: wq.Query) -> Marks:
+    stems, phrases = set(), []
+    for leaf in _positive_leaves(q):
+        if isinstance(leaf, wq.Term) and leaf.fieldname in SEARCH_FIELDS:
+            stems.add(leaf.text)
+        elif isinstance(leaf, wq.Phrase) and leaf.fieldname in SEARCH_FIELDS:
+            phrases.append(tuple(leaf.words))
+    return Marks(frozenset(stems), tuple(dict.fromkeys(phrases)))

@@ -1,0 +1,277 @@
+"""Turn files of text, Markdown and HTML into Documents of plain-text blocks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import charset_normalizer
+from bs4 import BeautifulSoup, NavigableString, Tag
+from markdown_it import MarkdownIt
+
+from .models import Block, Document
+
+# (text, heading level or 0, is a list item)
+RawBlock = tuple[str, int, bool]
+
+
+class Unreadable(Exception):
+    """A file skipped with a warning; the message names the file."""
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """Every readable file under root, sorted, skipping hidden files and folders.
+
+    Symlinked folders are not followed, so a symlink loop cannot hang the walk.
+    """
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in READERS:
+                yield Path(folder, name)
+
+
+def doc_id(path: Path, root: Path) -> str:
+    """The document id: the path relative to the source folder, with slashes."""
+    return path.relative_to(root).as_posix()
+
+
+def read_document(path: Path, root: Path) -> Document:
+    """Read one file into a Document, or raise Unreadable with the reason."""
+    return parse_document(doc_id(path, root), path.suffix, read_bytes(path, root))
+
+
+def read_bytes(path: Path, root: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"{doc_id(path, root)}: cannot read ({exc.strerror or exc})") from None
+
+
+def parse_document(doc: str, suffix: str, data: bytes) -> Document:
+    """Decode and parse a file's bytes; Unreadable if there is nothing to index."""
+    text = decode(data, doc)
+    try:
+        title, raw = READERS[suffix.lower()](text)
+    except RecursionError:
+        raise Unreadable(f"{doc}: nested too deeply to parse") from None
+    raw = [b for b in raw if b[0]]
+    if not any(level == 0 for _, level, _ in raw):
+        raise Unreadable(f"{doc}: no text to index")
+    return assemble(doc, title or Path(doc).stem, raw, content_hash(data))
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def decode(data: bytes, doc: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else a confident guess."""
+    if not data.strip():
+        raise Unreadable(f"{doc}: empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _newlines(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise Unreadable(f"{doc}: invalid UTF-16") from None
+    head = data[:8192]
+    if b"\x00" in head:
+        raise Unreadable(f"{doc}: binary file")
+    try:
+        return _newlines(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is None or best.chaos > 0.1:
+        raise Unreadable(f"{doc}: not UTF-8 and its encoding could not be detected")
+    try:
+        text = data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise Unreadable(f"{doc}: not UTF-8 and its encoding could not be detected") from None
+    controls = sum(1 for c in text[:8192] if c < " " and c not in "\n\r\t\f")
+    if controls > len(text[:8192]) / 100:
+        raise Unreadable(f"{doc}: binary file")
+    return _newlines(text)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assemble(doc: str, title: str, raw: list[RawBlock], sha: str) -> Document:
+    """Join blocks with blank lines into the document text, keeping spans."""
+    blocks, offset = [], 0
+    for text, level, item in raw:
+        blocks.append(Block(text, offset, offset + len(text), level, item))
+        offset += len(text) + 2
+    text = "\n\n".join(b.text for b in blocks)
+    return Document(doc=doc, title=_squash(title), text=text, sha=sha, blocks=tuple(blocks))
+
+
+# -- plain text ---------------------------------------------------------------
+
+_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
+
+
+def read_text(text: str) -> tuple[str, list[RawBlock]]:
+    """Paragraphs split at blank lines; a short unpunctuated first line is the title."""
+    paragraphs = [_squash(p) for p in _BLANK_LINES.split(text.strip())]
+    paragraphs = [p for p in paragraphs if p]
+    first = text.strip().split("\n", 1)[0].strip()
+    if len(paragraphs) > 1 and paragraphs[0] == _squash(first) and _looks_like_title(first):
+        return paragraphs[0], [(paragraphs[0], 1, False)] + [(p, 0, False) for p in paragraphs[1:]]
+    return "", [(p, 0, False) for p in paragraphs]
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) <= 160 and len(line.split()) <= 20 and line[-1] not in ".!?,;:"
+
+
+# -- Markdown -----------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(
+    r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
+)
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+def read_markdown(text: str) -> tuple[str, list[RawBlock]]:
+    """Headings and paragraphs; front matter, code and raw HTML are not prose."""
+    text = _FRONT_MATTER.sub("", text.lstrip("\ufeff"), count=1)
+    raw: list[RawBlock] = []
+    level = items = 0
+    for token in _MARKDOWN.parse(text):
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+        elif token.type == "list_item_open":
+            items += 1
+        elif token.type == "list_item_close":
+            items -= 1
+        elif token.type == "inline":
+            raw.append((_squash(_inline_text(token.children or [])), level, items > 0))
+            level = 0
+    title = next((t for t, lvl, _ in raw if lvl), "")
+    return title, raw
+
+
+def _inline_text(children: list) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+# -- HTML ---------------------------------------------------------------------
+
+_NOT_PROSE = [
+    "script",
+    "style",
+    "nav",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "form",
+    "header",
+    "footer",
+    "aside",
+    "figcaption",
+    "button",
+    "select",
+    "head",
+]
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "table",
+        "tr",
+        "ul",
+        "ol",
+        "dl",
+        "hr",
+        "figure",
+        "address",
+        "center",
+        "body",
+    ]
+)
+
+
+def read_html(text: str) -> tuple[str, list[RawBlock]]:
+    """The main text: no script, style or navigation; headings become sections."""
+    soup = BeautifulSoup(text, "html.parser")
+    h1 = soup.find("h1")
+    title_tag = soup.find("title")
+    title = _squash(h1.get_text(" ")) if h1 else ""
+    if not title and title_tag:
+        title = _squash(title_tag.get_text(" "))
+    for tag in soup.find_all(_NOT_PROSE):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    raw: list[RawBlock] = []
+    buffer: list[str] = []
+
+    def flush(level: int = 0, item: bool = False) -> None:
+        text = _squash("".join(buffer))
+        buffer.clear()
+        if text:
+            raw.append((text, level, item))
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not comments or doctypes
+                    buffer.append(str(child))
+            elif isinstance(child, Tag):
+                name = child.name
+                if name == "br":
+                    buffer.append(" ")
+                elif name == "pre" and child.find("code"):
+                    flush()
+                elif name in _BLOCKS:
+                    flush()
+                    walk(child)
+                    level = int(name[1]) if re.fullmatch(r"h[1-6]", name) else 0
+                    flush(level, name == "li")
+                else:
+                    walk(child)
+
+    walk(root)
+    flush()
+    return title, raw
+
+
+READERS: dict[str, Callable[[str], tuple[str, list[RawBlock]]]] = {
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+}

@@ -1,0 +1,231 @@
+"""The one search function: parse, run, rank, highlight. The CLI and the web
+app both call Engine; nothing else reads the index."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from . import store
+from .errors import BadQuery, DocumentNotFound, IndexBroken
+from .highlight import find_matches, mark_all, snippet
+from .models import DocumentStats, Hit, IndexStats, Query, SearchResult
+from .query import Marks, parse
+from .ranking import rank, weighting
+from .spelling import suggest
+
+MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
+MAX_DEPTH = 10_000  # deepest result reachable by paging
+
+
+@dataclass(frozen=True)
+class PassageView:
+    """A passage shown in its document, with matches marked."""
+
+    id: str
+    ordinal: int
+    section: str
+    html: str
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    doc: str
+    title: str
+    passages: tuple[PassageView, ...]
+    matches: int
+
+
+@dataclass(frozen=True)
+class Health:
+    passages: int
+    documents: int
+    generation: int
+    built_at: str
+
+
+class _State:
+    """An open generation: its searcher and metadata."""
+
+    def __init__(self, gen_dir: Path, meta: store.IndexMeta) -> None:
+        self.gen_dir = gen_dir
+        self.meta = meta
+        try:
+            self.index = whoosh_index.open_dir(str(gen_dir))
+            self.searcher = self.index.searcher(weighting=weighting())
+        except Exception as exc:  # Whoosh raises many kinds on damaged files
+            raise IndexBroken(
+                f"The index at {gen_dir.parent} cannot be opened ({exc.__class__.__name__}); "
+                "rebuild it with `seedsearch index --full`."
+            ) from None
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class Engine:
+    """Searches one index folder, following its `current` generation.
+
+    The searcher stays open between calls; each call checks (one readlink) whether
+    a build published a new generation and switches to it if so.
+    """
+
+    def __init__(self, index_root: Path | str) -> None:
+        self.root = Path(index_root)
+        self._state: _State | None = None
+        self._link: str | None = None
+        self._lock = threading.RLock()
+
+    def _current(self) -> _State:
+        try:
+            link = os.readlink(self.root / store.CURRENT)
+        except OSError:
+            link = None
+        if self._state is None or link != self._link:
+            gen_dir, meta = store.locate(self.root)
+            state = _State(gen_dir, meta)
+            old, self._state, self._link = self._state, state, link
+            if old is not None:
+                old.close()
+        return self._state
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.close()
+                self._state = None
+
+    def search(self, query: Query) -> SearchResult:
+        """Run one query and return one page of highlighted hits."""
+        started = time.perf_counter()
+        _check_paging(query)
+        with self._lock:
+            state = self._current()
+            reader = state.searcher.reader()
+            parsed = parse(query.text, reader)
+            offset = (query.page - 1) * query.per_page
+            ranking = rank(state.searcher, parsed, offset, query.per_page, query.per_doc)
+            suggestion = suggest(query.text, reader)
+            corrected, searched = False, query.text
+            if ranking.total == 0 and suggestion:
+                try:
+                    fixed = parse(suggestion, reader)
+                except BadQuery:
+                    fixed = None
+                if fixed is not None:
+                    again = rank(state.searcher, fixed, offset, query.per_page, query.per_doc)
+                    if again.total:
+                        parsed, ranking, corrected, searched = fixed, again, True, suggestion
+            hits = tuple(
+                self._hit(state, docnum, score, parsed.marks, searched)
+                for docnum, score in ranking.docnums
+            )
+        return SearchResult(
+            query=query.text,
+            total=ranking.total,
+            page=query.page,
+            per_page=query.per_page,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            suggestion=suggestion,
+            corrected=corrected,
+            hits=hits,
+            searched=searched,
+            partial=ranking.total > 0 and parsed.clauses > 1 and ranking.every_word == 0,
+            notes=parsed.notes,
+            more_in_doc=ranking.more_in_doc,
+        )
+
+    def _hit(self, state: _State, docnum: int, score: float, marks: Marks, q: str) -> Hit:
+        fields = state.searcher.stored_fields(docnum)
+        text = fields["body"]
+        return Hit(
+            id=fields["id"],
+            doc=fields["doc"],
+            title=fields["title"],
+            section=fields["section"],
+            ordinal=fields["ordinal"],
+            score=round(score, 4),
+            snippet=snippet(text, find_matches(text, marks)),
+            text=text,
+            url=passage_url(fields["doc"], fields["ordinal"], q),
+        )
+
+    def document(self, doc: str, text: str = "") -> DocumentView:
+        """A whole document as its passages, with the query's matches marked."""
+        with self._lock:
+            state = self._current()
+            meta = state.meta.documents.get(doc)
+            if meta is None:
+                raise DocumentNotFound(f"No document {doc!r} in the index.")
+            marks = Marks(frozenset(), ())
+            if text.strip():
+                marks = parse(text, state.searcher.reader()).marks
+            stored = [
+                state.searcher.stored_fields(n) for n in state.searcher.document_numbers(doc=doc)
+            ]
+        stored.sort(key=lambda f: f["ordinal"])
+        views, total = [], 0
+        for fields in stored:
+            html, count = mark_all(fields["body"], marks)
+            total += count
+            views.append(PassageView(fields["id"], fields["ordinal"], fields["section"], html))
+        return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)
+
+    def health(self) -> Health:
+        """Passages, documents, generation and build time of the served index."""
+        with self._lock:
+            state = self._current()
+            return Health(
+                passages=state.searcher.doc_count(),
+                documents=len(state.meta.documents),
+                generation=state.meta.generation,
+                built_at=state.meta.built_at,
+            )
+
+    def stats(self) -> IndexStats:
+        """Everything `seedsearch stats` reports."""
+        with self._lock:
+            state = self._current()
+            reader = state.searcher.reader()
+            terms = sum(1 for _ in reader.lexicon("body"))
+            per_doc = tuple(
+                DocumentStats(doc=d, title=m.title, passages=m.passages)
+                for d, m in sorted(state.meta.documents.items())
+            )
+            return IndexStats(
+                path=str(self.root),
+                generation=state.meta.generation,
+                built_at=state.meta.built_at,
+                documents=len(per_doc),
+                passages=state.searcher.doc_count(),
+                terms=terms,
+                size_bytes=store.index_size(state.gen_dir),
+                per_document=per_doc,
+            )
+
+
+def passage_url(doc: str, ordinal: int, q: str = "") -> str:
+    """Where the web app shows a passage in its document."""
+    query = "?" + urlencode({"q": q}) if q else ""
+    return f"/doc/{quote(doc)}{query}#p{ordinal}"
+
+
+def _check_paging(query: Query) -> None:
+    if query.page < 1:
+        raise BadQuery("The page number must be 1 or more.")
+    if not 1 <= query.per_page <= MAX_PER_PAGE:
+        raise BadQuery(f"Results per page must be between 1 and {MAX_PER_PAGE}.")
+    if query.page * query.per_page > MAX_DEPTH:
+        raise BadQuery(
+            f"Results are available to depth {MAX_DEPTH}; refine the query instead of paging further."
+        )
+
+
+__all__ = ["Engine", "wq"]
