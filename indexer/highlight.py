@@ -96,7 +96,7 @@ def _best_window(text: str, matches: list[Match], words: int) -> tuple[int, int]
         return len({m[2] for m in inside}), len(inside)
 
     candidates = list(sentences)
-    candidates += [(a[0], b[1]) for a, b in zip(sentences, sentences[1:])]
+    candidates += [(a[0], b[1]) for a, b in zip(sentences, sentences[1:], strict=False)]
     fitting = [c for c in candidates if _count_words(text, c) <= words] or sentences
     best = max(fitting, key=lambda c: (score(c), _count_words(text, c) * (c[0] == 0), -c[0]))
     if _count_words(text, best) <= words:

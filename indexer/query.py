@@ -18,13 +18,11 @@ from whoosh.qparser import plugins
 
 from .analysis import STOP_WORDS, fold, stem
 from .errors import BadQuery
+from .ranking import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
 from .schema import SEARCH_FIELDS, build_schema
 
 MAX_QUERY_CHARS = 500
 MAX_EXPANSION = 64  # words a wildcard or fuzzy term may stand for
-FIELD_BOOSTS = {"body": 1.0, "title": 2.0, "section": 1.5}
-STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
-FIELD_TIE = 0.3  # DisjunctionMax tie-breaker across body/title/section
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 SPELL_FIELD = "spell_body"  # Whoosh's unstemmed copy of the body's words
 
@@ -117,7 +115,7 @@ def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
 def _spread(make, boost: float) -> wq.Query:
     """One word searched in body, title and section; the best field counts most."""
     subs = [make(f) for f in SEARCH_FIELDS]
-    for sub, field in zip(subs, SEARCH_FIELDS):
+    for sub, field in zip(subs, SEARCH_FIELDS, strict=True):
         sub.boost = FIELD_BOOSTS[field]
     return wq.DisjunctionMax(subs, boost=boost, tiebreak=FIELD_TIE)
 

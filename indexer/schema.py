@@ -6,9 +6,6 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import build_analyzer
 
-# Matches in a title or section say more about a passage than one in its body.
-TITLE_BOOST = 2.0
-SECTION_BOOST = 1.5
 SEARCH_FIELDS = ("body", "title", "section")
 
 
@@ -21,7 +18,8 @@ def build_schema() -> Schema:
         ordinal=NUMERIC(stored=True),
         start=STORED,
         end=STORED,
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        section=TEXT(analyzer=analyzer, stored=True, field_boost=SECTION_BOOST),
+        # Query-time boosts (ranking.FIELD_BOOSTS) weigh title and section above body.
+        title=TEXT(analyzer=analyzer, stored=True),
+        section=TEXT(analyzer=analyzer, stored=True),
         body=TEXT(analyzer=analyzer, stored=True, spelling=True),
     )

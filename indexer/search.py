@@ -223,9 +223,7 @@ def _check_paging(query: Query) -> None:
     if not 1 <= query.per_page <= MAX_PER_PAGE:
         raise BadQuery(f"Results per page must be between 1 and {MAX_PER_PAGE}.")
     if query.page * query.per_page > MAX_DEPTH:
-        raise BadQuery(
-            f"Results are available to depth {MAX_DEPTH}; refine the query instead of paging further."
-        )
+        raise BadQuery(f"Results go {MAX_DEPTH} deep; refine the query instead of paging further.")
 
 
 __all__ = ["Engine", "wq"]

@@ -1,0 +1,55 @@
+"""Shared fixtures: the seed essay's index (built once), temporary corpora and
+the CLI runner. Everything runs against real indexes on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.build import build_index
+from indexer.search import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_DOC = "hrw-local-collaborations-in-russia.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the repository's seeds/, built once per run; do not modify."""
+    root = tmp_path_factory.mktemp("seed-index")
+    build_index(SEEDS, root, full=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index: Path) -> Engine:
+    engine = Engine(seed_index)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path):
+    """Write files into a fresh source folder: corpus({"a.txt": "text"}) -> Path."""
+    source = tmp_path / "source"
+    source.mkdir()
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        for name, content in files.items():
+            path = source / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return source
+
+    return write
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
