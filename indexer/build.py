@@ -14,10 +14,10 @@ from whoosh import index as whoosh_index
 
 from . import store
 from .errors import BuildError, IndexBroken
-from .models import BuildReport, Document, Passage
-from .passages import split_document
-from .readers import Unreadable, content_hash, doc_id, find_files, parse_document, read_bytes
+from .models import BuildReport
+from .readers import content_hash, doc_id, find_files
 from .schema import build_schema
+from .workers import WRITER_MB, Tally, add_files, write_parallel
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
 
@@ -117,47 +117,13 @@ def _write(
     procs: int | None,
 ) -> BuildReport:
     known = previous[1].documents if previous else {}
-    documents: dict[str, store.DocMeta] = dict(plan.unchanged)
-    if previous:
-        store.link_copy(previous[0], scratch)
-        ix = whoosh_index.open_dir(str(scratch))
+    procs = procs if procs is not None else (os.cpu_count() or 1)
+    if previous is None and procs > 1 and len(plan.changed) > 1:
+        whoosh_index.create_in(str(scratch), build_schema())
+        tally = write_parallel(scratch, source, plan.changed, procs, strict, progress)
     else:
-        ix = whoosh_index.create_in(str(scratch), build_schema())
-    writer = _writer(ix, procs, previous is None, len(plan.changed))
-    warnings: list[str] = []
-    done = 0
-    counts = {"added": 0, "updated": 0, "passages": 0, "duplicates": 0}
-    try:
-        for doc in plan.removed:
-            writer.delete_by_term("doc", doc)
-        for path, doc in plan.changed:
-            try:
-                data = read_bytes(path, source)
-                old = known.get(doc)
-                document = parse_document(doc, path.suffix, data)
-            except Unreadable as exc:
-                warnings.append(str(exc))
-                if strict:
-                    raise BuildError(f"--strict: {exc}") from None
-                if doc in known:  # unreadable now: its old passages must go
-                    writer.delete_by_term("doc", doc)
-                continue
-            finally:
-                done += 1
-                if progress:
-                    progress(done, len(plan.changed))
-            if old is not None:
-                writer.delete_by_term("doc", doc)
-            n, dups = _add_document(writer, document)
-            documents[doc] = store.DocMeta(sha=document.sha, title=document.title, passages=n)
-            counts["updated" if old is not None else "added"] += 1
-            counts["duplicates"] += dups
-        writer.commit(optimize=previous is None)
-    except BaseException:
-        writer.cancel()
-        raise
-    counts["passages"] = sum(d.passages for d in documents.values())
-    removed = sum(1 for doc in known if doc not in documents)
+        tally = _write_serial(source, scratch, previous, plan, strict, progress)
+    documents = {**plan.unchanged, **tally.documents}
     store.write_meta(
         scratch,
         store.IndexMeta(
@@ -168,37 +134,47 @@ def _write(
         ),
     )
     return BuildReport(
-        removed=removed,
+        added=sum(1 for doc in tally.documents if doc not in known),
+        updated=sum(1 for doc in tally.documents if doc in known),
+        removed=sum(1 for doc in known if doc not in documents),
         unchanged=len(plan.unchanged),
-        warnings=tuple(warnings),
+        passages=sum(d.passages for d in documents.values()),
+        duplicates=tally.duplicates,
+        warnings=tuple(tally.warnings),
         generation=number,
-        **counts,
     )
 
 
-def _writer(ix, procs: int | None, fresh: bool, files: int):
-    procs = procs if procs is not None else (os.cpu_count() or 1)
-    if fresh and procs > 1 and files >= 64:
-        return ix.writer(procs=procs, limitmb=256, multisegment=False)
-    return ix.writer(limitmb=256)
+def _write_serial(
+    source: Path,
+    scratch: Path,
+    previous: tuple[Path, store.IndexMeta] | None,
+    plan: _Plan,
+    strict: bool,
+    progress: Progress | None,
+) -> Tally:
+    """One writer: incremental updates (on a hard-linked copy) and small builds."""
+    if previous:
+        store.link_copy(previous[0], scratch)
+        ix = whoosh_index.open_dir(str(scratch))
+    else:
+        ix = whoosh_index.create_in(str(scratch), build_schema())
+    known = set(previous[1].documents) if previous else set()
+    writer = ix.writer(limitmb=WRITER_MB)
+    tally, done = Tally(), 0
 
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(plan.changed))
 
-def _add_document(writer, document: Document) -> tuple[int, int]:
-    split = split_document(document)
-    for passage in split.passages:
-        writer.add_document(**passage_fields(passage))
-    return len(split.passages), split.duplicates
-
-
-def passage_fields(passage: Passage) -> dict:
-    """The Whoosh fields of one passage."""
-    return {
-        "id": passage.id,
-        "doc": passage.doc,
-        "ordinal": passage.ordinal,
-        "start": passage.start,
-        "end": passage.end,
-        "title": passage.title,
-        "section": passage.section,
-        "body": passage.text,
-    }
+    try:
+        for doc in plan.removed:
+            writer.delete_by_term("doc", doc)
+        add_files(writer, source, plan.changed, strict, tally, tick, replace=known)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return tally

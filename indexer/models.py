@@ -62,6 +62,7 @@ class Query:
     page: int = 1
     per_page: int = 10
     per_doc: int | None = None  # cap of passages per document, when several match
+    exact: bool = False  # never fall back to the spelling-corrected query
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from .schema import SEARCH_FIELDS, build_schema
 MAX_QUERY_CHARS = 500
 MAX_EXPANSION = 64  # words a wildcard or fuzzy term may stand for
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
-SPELL_FIELD = "spell_body"  # Whoosh's unstemmed copy of the body's words
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ def _parser() -> qparser.QueryParser:
 
 
 _PARSER = _parser()
+# Typographic double quotes delimit phrases too, as typed on phones and Macs.
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 _LONE_WILDCARD = re.compile(r"(?:^|(?<=[\s(:+-]))[*?]+(?=$|[\s)])")
 
 
@@ -76,7 +77,7 @@ def parse(text: str, reader) -> ParsedQuery:
     if _LONE_WILDCARD.search(text):
         raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
     try:
-        parsed = _PARSER.parse(text)
+        parsed = _PARSER.parse(text.translate(_QUOTES))
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax
         raise BadQuery(f"Could not understand the query: {exc}") from None
     notes: list[str] = []
@@ -121,23 +122,24 @@ def _spread(make, boost: float) -> wq.Query:
 
 
 def _expand(q: wq.Query, reader, notes: list[str]) -> wq.Query:
-    """Replace a wildcard or fuzzy term by the stems of the words it matches."""
+    """Replace a wildcard or fuzzy term by the indexed stems it matches."""
     pattern = fold(q.text)
     if isinstance(q, wq.FuzzyTerm):
-        words = list(reader.terms_within(SPELL_FIELD, pattern, q.maxdist, q.prefixlength))
+        found = reader.terms_within("body", stem(pattern), q.maxdist, q.prefixlength)
+        stems = set(found)
         label = f"{q.text}~"
     elif isinstance(q, wq.Prefix):
-        words = list(reader.expand_prefix(SPELL_FIELD, pattern)) if pattern else []
+        # Words starting with "international" have stems starting with its stem.
+        stems = set(reader.expand_prefix("body", pattern)) if pattern else set()
+        stems |= set(reader.expand_prefix("body", stem(pattern))) if pattern else set()
         label = f"{q.text}*"
     else:
         regex = re.compile(_wildcard_regex(pattern))
         prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
-        candidates = (
-            reader.expand_prefix(SPELL_FIELD, prefix) if prefix else reader.lexicon(SPELL_FIELD)
-        )
-        words = [w for w in candidates if regex.fullmatch(_text(w))]
+        candidates = reader.expand_prefix("body", prefix) if prefix else reader.lexicon("body")
+        stems = {w for w in candidates if regex.fullmatch(_text(w))}
         label = q.text
-    stems = sorted({stem(_text(w)) for w in words})
+    stems = sorted(_text(s) for s in stems)
     fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
     if len(stems) > MAX_EXPANSION:
         stems.sort(key=lambda s: -reader.doc_frequency("body", s))

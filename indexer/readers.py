@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import charset_normalizer
@@ -22,16 +22,18 @@ class Unreadable(Exception):
     """A file skipped with a warning; the message names the file."""
 
 
-def find_files(root: Path) -> Iterator[Path]:
-    """Every readable file under root, sorted, skipping hidden files and folders.
-
-    Symlinked folders are not followed, so a symlink loop cannot hang the walk.
-    """
+def find_files(root: Path) -> list[Path]:
+    """Every indexable file under root, sorted by path, skipping hidden files and
+    folders. Symlinked folders are not followed, so a symlink loop cannot hang."""
+    found = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in READERS:
-                yield Path(folder, name)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(
+            Path(folder, name)
+            for name in files
+            if not name.startswith(".") and Path(name).suffix.lower() in READERS
+        )
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def doc_id(path: Path, root: Path) -> str:
@@ -84,17 +86,27 @@ def decode(data: bytes, doc: str) -> str:
         return _newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is None or best.chaos > 0.1:
+    encoding = _guess_encoding(data[:200_000])
+    if encoding is None:
         raise Unreadable(f"{doc}: not UTF-8 and its encoding could not be detected")
-    try:
-        text = data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
-        raise Unreadable(f"{doc}: not UTF-8 and its encoding could not be detected") from None
+    text = data.decode(encoding, errors="replace")
     controls = sum(1 for c in text[:8192] if c < " " and c not in "\n\r\t\f")
     if controls > len(text[:8192]) / 100:
         raise Unreadable(f"{doc}: binary file")
     return _newlines(text)
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    """A confident guess; among equally good guesses, windows-1252 wins, as in
+    browsers, since Western European text is the commonest legacy case."""
+    matches = [m for m in charset_normalizer.from_bytes(data) if m.chaos <= 0.1]
+    if not matches:
+        return None
+    best = (matches[0].chaos, -matches[0].coherence)
+    tied = [m for m in matches if (m.chaos, -m.coherence) == best]
+    if any("cp1252" in m.could_be_from_charset for m in tied):
+        return "cp1252"
+    return tied[0].encoding
 
 
 def _newlines(text: str) -> str:

@@ -96,7 +96,14 @@ class Engine:
                 old.close()
         return self._state
 
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        """Close the open searcher; the next call opens the index again."""
         with self._lock:
             if self._state is not None:
                 self._state.close()
@@ -112,9 +119,9 @@ class Engine:
             parsed = parse(query.text, reader)
             offset = (query.page - 1) * query.per_page
             ranking = rank(state.searcher, parsed, offset, query.per_page, query.per_doc)
-            suggestion = suggest(query.text, reader)
+            suggestion = suggest(query.text, state.searcher)
             corrected, searched = False, query.text
-            if ranking.total == 0 and suggestion:
+            if ranking.total == 0 and suggestion and not query.exact:
                 try:
                     fixed = parse(suggestion, reader)
                 except BadQuery:

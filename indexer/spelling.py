@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .analysis import WORD_RE, analyze, fold, stem
-from .query import SPELL_FIELD
+from whoosh import query as wq
+
+from .analysis import ANALYZER, WORD_RE, analyze, fold, stem
 from .schema import SEARCH_FIELDS
 
 # Operators, field names and patterns are not words to correct.
@@ -21,31 +22,45 @@ def known(word: str, reader) -> bool:
     )
 
 
-def correct(word: str, reader) -> str | None:
-    """The most frequent indexed word within one or two edits, or None."""
+def correct(word: str, searcher) -> str | None:
+    """The commonest indexed word within one or two edits of `word`, or None."""
     folded = fold(word)
     if len(folded) < 3 or not folded.isalpha():
         return None
+    reader = searcher.reader()
+    target = stem(folded)
     for distance in (1, 2) if len(folded) > 4 else (1,):
-        found = [
-            w.decode() if isinstance(w, bytes) else w
-            for w in reader.terms_within(SPELL_FIELD, folded, distance, prefix=1)
-        ]
-        found = [w for w in found if w != folded]
+        found = [_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
+        found = [w for w in found if w != target]
         if found:
-            return max(found, key=lambda w: (reader.doc_frequency("body", stem(w)), w))
+            best = max(found, key=lambda w: (reader.doc_frequency("body", w), w))
+            return surface_form(best, searcher)
     return None
 
 
-def suggest(text: str, reader) -> str | None:
+def surface_form(term: str, searcher) -> str | None:
+    """A word as written in a passage holding the stem `term`."""
+    for hit in searcher.search(wq.Term("body", term), limit=1):
+        text = hit["body"]
+        for t in ANALYZER(text, chars=True):
+            if t.text == term:
+                return text[t.startchar : t.endchar].lower()
+    return None
+
+
+def _text(word) -> str:
+    return word.decode("utf-8") if isinstance(word, bytes) else word
+
+
+def suggest(text: str, searcher) -> str | None:
     """The query with each unknown word replaced by its correction, or None."""
     out, cursor, changed = [], 0, False
     for match in WORD_RE.finditer(text):
         word = match.group()
         after = text[match.end() : match.end() + 1]
-        if word in _OPERATORS or _SKIP_AFTER.match(after) or known(word, reader):
+        if word in _OPERATORS or _SKIP_AFTER.match(after) or known(word, searcher.reader()):
             continue
-        fix = correct(word, reader)
+        fix = correct(word, searcher)
         if fix is None:
             continue
         out.append(text[cursor : match.start()])
