@@ -1,0 +1,102 @@
+"""Splitting documents into passages; the seed essay's passages are pinned."""
+
+from __future__ import annotations
+
+from indexer.passages import split_document
+from indexer.readers import read_document
+from tests.conftest import SEED_DOC, SEEDS
+
+CAPTION = "Flickr/Axel Axel (Some rights reserved)"
+QUOTE_1 = (
+    "Human Rights Watch was one of the first international organizations to open an office in "
+    "Russia, on the eve of the collapse of the Soviet Union."
+)
+QUOTE_2 = "If Russian groups have viewed Human Rights Watch as a competitor"
+
+
+def seed_split():
+    return split_document(read_document(SEEDS / SEED_DOC, SEEDS))
+
+
+def test_seed_passages_are_pinned():
+    split = seed_split()
+    passages = split.passages
+    assert len(passages) == 10
+    assert [p.ordinal for p in passages] == list(range(1, 11))
+    assert [p.id for p in passages] == [f"{SEED_DOC}#p{n}" for n in range(1, 11)]
+    assert split.captions == 1 and split.duplicates == 2
+    assert passages[0].text.startswith("Human Rights Watch was one of the first")
+    assert passages[4].text.startswith("Whether it’s the war in Chechnya")
+    assert passages[-1].text.endswith("Russia will remain one of our top priorities.")
+    assert {p.title for p in passages} == {
+        "Long before “internationalization”: Human Rights Watch and local collaborations in Russia"
+    }
+
+
+def test_no_caption_or_pull_quote_is_a_passage():
+    texts = [p.text for p in seed_split().passages]
+    assert not any(CAPTION in t for t in texts)
+    assert not any(t == QUOTE_1 or t.startswith(QUOTE_2) for t in texts)
+    # The quoted sentence survives once, inside its full paragraph.
+    assert sum(QUOTE_1 in t for t in texts) == 1
+
+
+def test_spans_point_into_the_document_text():
+    doc = read_document(SEEDS / SEED_DOC, SEEDS)
+    for p in split_document(doc).passages:
+        assert doc.text[p.start : p.end] == p.text
+
+
+def sentence(n: int, words: int = 12) -> str:
+    return "Word " + " ".join(["word"] * (words - 2)) + f" s{n}."
+
+
+def test_long_paragraph_splits_at_sentences_into_windows(corpus):
+    paragraph = " ".join(sentence(n) for n in range(40))  # 480 words
+    src = corpus({"long.txt": "Title\n\n" + paragraph})
+    passages = split_document(read_document(src / "long.txt", src)).passages
+    sizes = [len(p.text.split()) for p in passages]
+    assert len(passages) == 3 and sum(sizes) == 480
+    assert all(80 <= s <= 200 for s in sizes)
+    assert all(p.text.endswith(".") for p in passages)  # cut at sentence ends
+
+
+def test_sentence_without_end_is_cut_by_words(corpus):
+    src = corpus({"run.txt": " ".join(f"w{n}" for n in range(1000))})
+    passages = split_document(read_document(src / "run.txt", src)).passages
+    assert [len(p.text.split()) for p in passages] == [200] * 5
+
+
+def test_runs_of_tiny_paragraphs_merge(corpus):
+    verse = "\n\n".join(f"line number {n} here" for n in range(30))
+    src = corpus(
+        {
+            "poem.txt": "Poem\n\nAn opening paragraph that is long enough to stand alone."
+            " It has two sentences.\n\n" + verse
+        }
+    )
+    passages = split_document(read_document(src / "poem.txt", src)).passages
+    assert len(passages) == 3  # the opening, then 30 four-word lines in 80-word groups
+    assert passages[1].text.startswith("line number 0") and "line number 19" in passages[1].text
+    assert passages[2].text.startswith("line number 20")
+
+
+def test_markdown_sections_follow_headings(corpus):
+    src = corpus({"b.md": "# Book\n\n## Chapter 1\n\nIn the beginning.\n\n## Chapter 2\n\nThen.\n"})
+    passages = split_document(read_document(src / "b.md", src)).passages
+    assert [(p.title, p.section, p.text) for p in passages] == [
+        ("Book", "Chapter 1", "In the beginning."),
+        ("Book", "Chapter 2", "Then."),
+    ]
+
+
+def test_equal_repeated_verses_are_not_pull_quotes(corpus):
+    text = "# Song\n\n" + "\n\n".join(
+        [
+            "O give thanks unto the Lord; for he is good.",
+            "He made the earth and the sea.",
+            "O give thanks unto the Lord; for he is good.",
+        ]
+    )
+    src = corpus({"s.md": text})
+    assert len(split_document(read_document(src / "s.md", src)).passages) == 3
