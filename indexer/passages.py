@@ -125,9 +125,13 @@ def _drop_pull_quotes(text: str, paras: list[_Para]) -> tuple[list[_Para], int]:
             if e - s > QUOTE_WORDS * 12:  # longer than any quote's sentence
                 continue
             by_sentence.setdefault(" ".join(_words(text[s:e])), set()).add(i)
+    # A pull quote stands out as short among the document's paragraphs; in a
+    # text of short paragraphs (verses, list-like prose) repeats are content.
+    sizes = sorted(len(text[p.start : p.end].split()) for p in paras)
+    limit = min(QUOTE_WORDS, sizes[len(sizes) // 2] // 2) if sizes else 0
     dropped = set()
     for i, p in enumerate(paras):
-        if p.item or p.end - p.start > QUOTE_WORDS * 12 or len(words_of(i)) > QUOTE_WORDS:
+        if p.item or p.end - p.start > QUOTE_WORDS * 12 or len(words_of(i)) > limit:
             continue
         candidates = set()
         for s, e in sentence_spans(text, p.start, p.end):
@@ -135,10 +139,18 @@ def _drop_pull_quotes(text: str, paras: list[_Para]) -> tuple[list[_Para], int]:
             if key.count(" ") >= 3:
                 candidates |= by_sentence.get(key, set())
         for j in candidates:
-            if len(words_of(j)) >= len(words[i]) + 5 and _coverage(words[i], words[j]) >= 0.5:
+            if len(words_of(j)) >= len(words[i]) + 5 and _is_quote(words[i], words[j]):
                 dropped.add(i)
                 break
     return [p for i, p in enumerate(paras) if i not in dropped], len(dropped)
+
+
+def _is_quote(quote: list[str], source: list[str]) -> bool:
+    """Most of the quote's words are the source's, half of them in runs of three
+    (a refrain sharing one sentence with a different verse is not a quote)."""
+    vocabulary = set(source)
+    shared = sum(1 for w in quote if w in vocabulary) / max(len(quote), 1)
+    return shared >= 0.75 and _coverage(quote, source) >= 0.5
 
 
 def _coverage(quote: list[str], source: list[str]) -> float:

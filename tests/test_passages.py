@@ -100,3 +100,16 @@ def test_equal_repeated_verses_are_not_pull_quotes(corpus):
     )
     src = corpus({"s.md": text})
     assert len(split_document(read_document(src / "s.md", src)).passages) == 3
+
+
+def test_refrains_among_short_paragraphs_are_not_pull_quotes(corpus):
+    verses = [
+        "Cursed be the man that maketh any graven image, an abomination unto the Lord. "
+        "And all the people shall answer and say, Amen.",
+        "Cursed be he that setteth light by his father. And all the people shall say, Amen.",
+        "Cursed be he that removeth his neighbour's landmark. And all the people shall say, Amen.",
+        "And all the people shall say, Amen. Cursed be he that smiteth his neighbour secretly, "
+        "and he that taketh reward to slay an innocent person.",
+    ]
+    src = corpus({"deu.md": "# Deuteronomy\n\n" + "\n\n".join(verses)})
+    assert len(split_document(read_document(src / "deu.md", src)).passages) == 4
