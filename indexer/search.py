@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -23,6 +24,7 @@ from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
 MAX_DEPTH = 10_000  # deepest result reachable by paging
+RESULT_CACHE = 512  # recent results kept per engine, for repeated and paged queries
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Engine:
         self._state: _State | None = None
         self._link: str | None = None
         self._lock = threading.RLock()
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
 
     def _current(self) -> _State:
         try:
@@ -115,31 +118,43 @@ class Engine:
         _check_paging(query)
         with self._lock:
             state = self._current()
-            reader = state.searcher.reader()
-            parsed = parse(query.text, reader)
-            offset = (query.page - 1) * query.per_page
-            ranking = rank(state.searcher, parsed, offset, query.per_page, query.per_doc)
-            suggestion = suggest(query.text, state.searcher)
-            corrected, searched = False, query.text
-            if ranking.total == 0 and suggestion and not query.exact:
-                try:
-                    fixed = parse(suggestion, reader)
-                except BadQuery:
-                    fixed = None
-                if fixed is not None:
-                    again = rank(state.searcher, fixed, offset, query.per_page, query.per_doc)
-                    if again.total:
-                        parsed, ranking, corrected, searched = fixed, again, True, suggestion
-            hits = tuple(
-                self._hit(state, docnum, score, parsed.marks, searched)
-                for docnum, score in ranking.docnums
-            )
+            key = (state.meta.generation, query)
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return replace(cached, took_ms=_since(started))
+            result = self._search(state, query, started)
+            self._results[key] = result
+            if len(self._results) > RESULT_CACHE:
+                self._results.popitem(last=False)
+            return result
+
+    def _search(self, state: _State, query: Query, started: float) -> SearchResult:
+        reader = state.searcher.reader()
+        parsed = parse(query.text, reader)
+        offset = (query.page - 1) * query.per_page
+        ranking = rank(state.searcher, parsed, offset, query.per_page, query.per_doc)
+        suggestion = suggest(query.text, state.searcher)
+        corrected, searched = False, query.text
+        if ranking.total == 0 and suggestion and not query.exact:
+            try:
+                fixed = parse(suggestion, reader)
+            except BadQuery:
+                fixed = None
+            if fixed is not None:
+                again = rank(state.searcher, fixed, offset, query.per_page, query.per_doc)
+                if again.total:
+                    parsed, ranking, corrected, searched = fixed, again, True, suggestion
+        hits = tuple(
+            self._hit(state, docnum, score, parsed.marks, searched)
+            for docnum, score in ranking.docnums
+        )
         return SearchResult(
             query=query.text,
             total=ranking.total,
             page=query.page,
             per_page=query.per_page,
-            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            took_ms=_since(started),
             suggestion=suggestion,
             corrected=corrected,
             hits=hits,
@@ -216,6 +231,10 @@ class Engine:
                 size_bytes=store.index_size(state.gen_dir),
                 per_document=per_doc,
             )
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def passage_url(doc: str, ordinal: int, q: str = "") -> str:
