@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.qparser import plugins
+from whoosh.qparser import plugins, syntax
 
 from .analysis import STOP_WORDS, fold, stem
 from .errors import BadQuery
@@ -48,6 +48,16 @@ class ParsedQuery:
 _SCHEMA = build_schema()
 
 
+class _PlusMinus(plugins.PlusMinusPlugin):
+    """+word/-word inside parentheses too; Whoosh only sorts the top group."""
+
+    def do_plusminus(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_plusminus(parser, node)
+        return super().do_plusminus(parser, group)
+
+
 def _parser() -> qparser.QueryParser:
     parser = qparser.QueryParser("body", _SCHEMA, group=qparser.OrGroup)
     for plugin in (plugins.SingleQuotePlugin, plugins.RangePlugin, plugins.EveryPlugin):
@@ -55,9 +65,7 @@ def _parser() -> qparser.QueryParser:
     # Only these fields may be named; "foo:bar" or "id:x" stays plain text.
     parser.replace_plugin(plugins.FieldsPlugin(expr=r"(?P<text>title|section|body|doc):"))
     # + and - only at the start of a word, so counter-insurgency stays one word.
-    parser.add_plugin(
-        plugins.PlusMinusPlugin(r"(?:(?<=^)|(?<=[\s(]))\+", r"(?:(?<=^)|(?<=[\s(]))-")
-    )
+    parser.add_plugin(_PlusMinus(r"(?:(?<=^)|(?<=[\s(]))\+", r"(?:(?<=^)|(?<=[\s(]))-"))
     parser.add_plugin(plugins.FuzzyTermPlugin())
     return parser
 
@@ -110,7 +118,22 @@ def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
         raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _rewrite(sub, reader, notes))
+    q = q.apply(lambda sub: _rewrite(sub, reader, notes))
+    if type(q) is wq.Or:
+        return _not_excludes(q)
+    return q
+
+
+def _not_excludes(q: wq.Or) -> wq.Query:
+    """`war NOT peace` means war without peace, not "war, or anything but peace"
+    as Whoosh's OR grouping would have it."""
+    negative = [s.query for s in q.subqueries if isinstance(s, wq.Not)]
+    positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
+    if not negative or not positive:
+        return q
+    keep = positive[0] if len(positive) == 1 else wq.Or(positive, boost=q.boost)
+    drop = negative[0] if len(negative) == 1 else wq.Or(negative)
+    return wq.AndNot(keep, drop)
 
 
 def _spread(make, boost: float) -> wq.Query:

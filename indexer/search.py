@@ -24,6 +24,7 @@ from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
 MAX_DEPTH = 10_000  # deepest result reachable by paging
+OPEN_ATTEMPTS = 5  # tries to open `current` while builds keep replacing it
 RESULT_CACHE = 512  # recent results kept per engine, for repeated and paged queries
 
 
@@ -92,12 +93,23 @@ class Engine:
         except OSError:
             link = None
         if self._state is None or link != self._link:
-            gen_dir, meta = store.locate(self.root)
-            state = _State(gen_dir, meta)
-            old, self._state, self._link = self._state, state, link
+            state = self._open_current()
+            old, self._state, self._link = self._state, state, state.gen_dir.name
             if old is not None:
                 old.close()
         return self._state
+
+    def _open_current(self) -> _State:
+        """Open the generation `current` names. Builds in quick succession may prune
+        it between our readlink and the open: then follow `current` again."""
+        for attempt in range(OPEN_ATTEMPTS):
+            named = store.current_dir(self.root)
+            try:
+                return _State(*store.locate(self.root))
+            except IndexBroken:
+                if attempt == OPEN_ATTEMPTS - 1 or named is None or named.exists():
+                    raise
+        raise AssertionError("unreachable")
 
     def __enter__(self) -> Engine:
         return self

@@ -9,6 +9,7 @@ the searcher's own idf and quantised field lengths, so rankings are the same.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ class Vectors:
         self.live = np.ones(self.size, dtype=bool)
         for seg, offset in self._leaves():
             if seg.has_deletions():
-                self.live[[offset + d for d in seg.deleted_docs()]] = False
+                self.live[[offset + d for d in seg.deleted_docs_set]] = False
         self._norms: dict[str, np.ndarray] = {}
         # Query nodes already evaluated (feedback and tiers re-run the same
         # clauses); keyed by Whoosh's query equality.
@@ -243,3 +244,14 @@ class Vectors:
         order = np.lexsort((candidates, -scores, later))[:need]
         hits = [(int(candidates[i]), float(scores[i])) for i in order]
         return hits, total, every_n
+
+
+_BY_SEARCHER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def vectors_for(searcher, k1: float, b: float) -> Vectors:
+    """The Vectors of an open searcher, made on first use and dropped with it."""
+    found = _BY_SEARCHER.get(searcher)
+    if found is None or (found.k1, found.b) != (k1, b):
+        found = _BY_SEARCHER[searcher] = Vectors(searcher, k1, b)
+    return found

@@ -189,3 +189,18 @@ def test_document_view_marks_every_match(seed_engine):
     view = seed_engine.document(SEED_DOC, "Chechnya")
     assert [p.ordinal for p in view.passages] == list(range(1, 11))
     assert view.matches == sum(p.html.count("<mark>") for p in view.passages) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("war NOT Chechnya", 0),  # the only passage with "war" names Chechnya
+        ("(Russia -Memorial) AND Chechnya", 2),
+        ("(+Syria Russia) OR Sochi", 3),
+    ],
+)
+def test_exclusion_and_requirement_inside_groups(seed_engine, query, expected):
+    result = search(seed_engine, query)
+    assert result.total == expected
+    if "Memorial" in query:
+        assert all("Memorial" not in h.text for h in result.hits)
