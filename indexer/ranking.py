@@ -1,27 +1,56 @@
 """Run a parsed query and order its passages: every-word matches first, then
-the rest, each by BM25F."""
+the rest, each by BM25F, reranked by pseudo-relevance feedback."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import log
 from typing import TYPE_CHECKING
 
+from whoosh import query as wq
 from whoosh import scoring
+
+from . import feedback
+from .vectors import vectors_for
 
 if TYPE_CHECKING:
     from .query import ParsedQuery
 
-# The ranking knobs, measured on the Cranfield collection (bench/relevance.py).
+# The ranking knobs, measured on the Cranfield collection (bench/relevance.py;
+# bench/RESULTS.md has the table behind each choice).
 K1 = 1.2
 B = 0.75
-FIELD_BOOSTS = {"body": 1.0, "title": 2.0, "section": 1.5}
-FIELD_TIE = 0.3  # DisjunctionMax tie-breaker across body/title/section
+# A passage's title is its document's: it says what the passage is about but
+# is shared by all the document's passages, so it counts less than the body.
+FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
+# 1.0: a word's fields add up (BM25F-style) rather than the best field alone.
+FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
+# Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
+# passages rerank the first FEEDBACK_DEPTH passages of questions of at least
+# FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want).
+FEEDBACK_MIN_CLAUSES = 4
+FEEDBACK_PASSAGES = 5
+FEEDBACK_TERMS = 10
+FEEDBACK_DEPTH = 100  # fixed, so every page of a query sees the same order
+FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query
+
+
+class _BM25F(scoring.BM25F):
+    """Whoosh's BM25F with the Robertson/Spärck Jones idf (as in Lucene and
+    bm25s): a word in most passages weighs next to nothing, where Whoosh's
+    log(N/(n+1)) + 1 still gives it 1."""
+
+    def idf(self, searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        docs = parent.doc_count_all()
+        return log(1 + (docs - n + 0.5) / (n + 0.5))
 
 
 def weighting() -> scoring.WeightingModel:
     """The scoring model every searcher uses."""
-    return scoring.BM25F(B=B, K1=K1)
+    return _BM25F(B=B, K1=K1)
 
 
 @dataclass(frozen=True)
@@ -39,29 +68,63 @@ def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | 
     need = offset + count
     if per_doc:
         need = need * 4  # room for the passages that collapsing hides
-    ranked, total, every = _tiers(searcher, parsed, need)
+    query = _scoring_form(parsed.query)
+    every = _scoring_form(parsed.every_word) if parsed.every_word is not None else None
+    feedback_on = parsed.clauses >= FEEDBACK_MIN_CLAUSES and FEEDBACK_PASSAGES > 0
+    depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
+    ranked, total, every_n = _tiers(searcher, query, every, depth)
+    if feedback_on:
+        ranked = _rerank(searcher, ranked, every_n, parsed.clauses)
+    ranked = ranked[:need]
     more: dict[str, int] = {}
     if per_doc:
         ranked, more = _collapse(searcher, ranked, per_doc)
     return Ranking(
         total=total,
-        every_word=every,
+        every_word=every_n,
         docnums=tuple(ranked[offset : offset + count]),
         more_in_doc=more,
     )
 
 
-def _tiers(searcher, parsed: ParsedQuery, need: int) -> tuple[list[tuple[int, float]], int, int]:
-    if parsed.every_word is None:
-        results = searcher.search(parsed.query, limit=need)
-        hits = [(hit.docnum, hit.score) for hit in results]
-        total = len(results)
-        return hits, total, total
-    first = searcher.search(parsed.every_word, limit=need)
-    rest = searcher.search(parsed.query, limit=need, mask=parsed.every_word)
-    hits = [(h.docnum, h.score) for h in first] + [(h.docnum, h.score) for h in rest]
-    every = len(first)
-    return hits[:need], every + len(rest), every
+def _scoring_form(q: wq.Query) -> wq.Query:
+    """Whoosh's DisjunctionMax ignores its tie-breaker; one whose tie-breaker is
+    1 (a word spread over fields, FIELD_TIE) is the sum of its fields: an Or."""
+    if isinstance(q, wq.DisjunctionMax):
+        if q.tiebreak >= 1.0:
+            return wq.Or(list(q.subqueries), boost=q.boost)
+        return q
+    if q.is_leaf():
+        return q
+    return q.apply(_scoring_form)
+
+
+def _rerank(searcher, ranked: list[tuple[int, float]], every_n: int, clauses: int):
+    """The first FEEDBACK_DEPTH passages rescored with the relevance model of
+    the first FEEDBACK_PASSAGES, each tier kept in its place."""
+    top = ranked[:FEEDBACK_PASSAGES]
+    texts = [searcher.stored_fields(docnum)["body"] for docnum, _ in top]
+    model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS)
+    if not model:
+        return ranked
+    # Each typed word has weight 1; RM3 gives the expansion (1 - w) / w of that.
+    scale = clauses * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
+    head = ranked[:FEEDBACK_DEPTH]
+    extra = feedback.expansion_scores(searcher, [d for d, _ in head], model, scale, "body")
+    rescored = [(d, s + extra.get(d, 0.0)) for d, s in head]
+    cut = min(every_n, len(rescored))
+    by_score = lambda hit: -hit[1]  # noqa: E731
+    return sorted(rescored[:cut], key=by_score) + sorted(rescored[cut:], key=by_score) + ranked[
+        FEEDBACK_DEPTH:
+    ]
+
+
+def _tiers(
+    searcher, query: wq.Query, every: wq.Query | None, need: int, count: bool = True
+) -> tuple[list[tuple[int, float]], int, int]:
+    """The top `need` passages, every-word matches first; with the number of
+    matches and of every-word matches (vector evaluation counts for free)."""
+    return vectors_for(searcher, K1, B).top(query, every, need)
 
 
 def _collapse(searcher, ranked: list[tuple[int, float]], per_doc: int):
