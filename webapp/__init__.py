@@ -1,0 +1,39 @@
+"""seedsearch's web app: the search page, the passage-in-context view and the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from indexer.cli import DEFAULT_INDEX, DEFAULT_SOURCE
+
+from . import api, engine, errors, headers, ui
+
+DEFAULTS: dict[str, Any] = {
+    "INDEX": DEFAULT_INDEX,  # index folder, as `seedsearch index --index`
+    "SOURCE": DEFAULT_SOURCE,  # documents folder, as `seedsearch index --source`
+    "PER_PAGE": 10,  # results per page on the search page
+    "PER_DOC": 3,  # passages of one document per page when several documents match
+    "SEND_FILE_MAX_AGE_DEFAULT": 3600,  # static files: one hour
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then SEEDSEARCH_* environment variables, then `config`."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("SEEDSEARCH")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False  # keep the JSON contract's field order
+    app.url_map.strict_slashes = False
+    # Engine() touches no file until the first request, so gunicorn can fork safely.
+    engine.init_app(app, Path(str(app.config["INDEX"])))
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(api.bp)
+    errors.register_error_handlers(app)
+    headers.register(app)
+    return app

@@ -2,8 +2,88 @@
 
 from __future__ import annotations
 
-from indexer.cli import cli
+import os
+from pathlib import Path
+
+import click
+
+from indexer import store
+from indexer.build import build_index
+from indexer.cli import cli, fail, index_option, source_option
+from indexer.errors import IndexMissing, SeedsearchError
+
+from .server import PortUnavailable, check_port, serve_dev, serve_gunicorn
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@cli.command("serve")
+@index_option
+@source_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="gunicorn worker processes  [default: CPU count]",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
+def serve_command(
+    index_dir: Path, source: Path, host: str, port: int, workers: int | None, dev: bool
+) -> None:
+    """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
+    ensure_index(index_dir, source)
+    try:
+        check_port(host, port)
+    except PortUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    config = {"INDEX": str(index_dir), "SOURCE": str(source)}
+    workers = workers or default_workers()
+    where = f"http://{host}:{port}/"
+    if dev:
+        click.echo(f"Serving {index_dir} at {where} (development server)", err=True)
+        serve_dev(config, host, port)
+    else:
+        click.echo(f"Serving {index_dir} at {where} with {workers} workers", err=True)
+        serve_gunicorn(config, host, port, workers)
+
+
+def ensure_index(index_dir: Path, source: Path) -> None:
+    """Build the index from `source` when `index_dir` has none yet."""
+    try:
+        store.locate(index_dir)
+        return
+    except IndexMissing:
+        pass
+    except SeedsearchError as exc:
+        # A damaged or outdated index: serve anyway (pages explain it) so that a
+        # `seedsearch index --full` fixes the running server without a restart.
+        click.echo(f"warning: {exc.message}", err=True)
+        return
+    if not source.is_dir():
+        raise click.ClickException(
+            f"No index at {index_dir}, and no folder {source} to build one from; "
+            "pass --source DIR (or --index DIR for an existing index)."
+        )
+    click.echo(f"No index at {index_dir} yet; indexing {source} ...", err=True)
+    try:
+        report = build_index(source, index_dir)
+    except SeedsearchError as exc:
+        raise fail(exc) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary(), err=True)
 
 
 def main() -> None:
+    """The `seedsearch` console script."""
     cli()

@@ -1,0 +1,5 @@
+"""`python -m webapp` runs the `seedsearch` command."""
+
+from .cli import main
+
+main()

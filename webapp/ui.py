@@ -1,0 +1,76 @@
+"""The pages people read: search, help, a document in context, OpenSearch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from indexer.errors import BadQuery
+
+from .engine import engine, examples
+from .params import exact_requested, query_from_args, query_text
+from .results import results_view
+
+bp = Blueprint("ui", __name__)
+
+
+@bp.app_template_global()
+def search_url(text: str, **extra) -> str:
+    """The search page's address for `text`."""
+    return url_for("ui.search", q=text, **extra)
+
+
+@bp.get("/")
+def search():
+    """The landing page without a query; a page of results with one."""
+    text = query_text(request.args)
+    if not text:
+        return landing()
+    config = current_app.config
+    query = query_from_args(request.args, per_page=config["PER_PAGE"], per_doc=config["PER_DOC"])
+    result = engine().search(query)
+    return render_template(
+        "results.html",
+        q=text,
+        view=results_view(result),
+        exact=exact_requested(request.args),
+        autofocus=True,
+    )
+
+
+def landing() -> str:
+    """The corpus, example queries that work on it, and the query syntax."""
+    health = engine().health()
+    return render_template(
+        "landing.html",
+        q="",
+        health=health,
+        examples=examples(health.generation),
+        autofocus=True,
+    )
+
+
+@bp.get("/help")
+def help_page():
+    """The query syntax."""
+    return render_template("help.html", q=query_text(request.args))
+
+
+@bp.get("/doc/<path:doc>")
+def document(doc: str):
+    """A whole document as its passages; with ?q= every match is marked."""
+    text = query_text(request.args)
+    problem = None
+    try:
+        view = engine().document(doc, text)
+    except BadQuery as exc:
+        # A query that cannot be parsed should not hide the document.
+        problem = exc.message
+        view = engine().document(doc)
+    return render_template("document.html", q=text, view=view, problem=problem)
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    """Lets browsers add the site as a search engine."""
+    body = render_template("opensearch.xml", root=request.host_url.rstrip("/"))
+    return Response(body, mimetype="application/opensearchdescription+xml")
