@@ -191,7 +191,8 @@ def _worker(
         if writer.docnum:
             segment = writer._finalize_segment()
         else:
-            writer.cancel()
+            # Not cancel(): that destroys the temp folder all workers share.
+            writer._close_segment()
             segment = None
         conn.send(("done", (segment, tally)))
     except BuildError as exc:

@@ -174,3 +174,12 @@ def test_kill_9_mid_build_leaves_the_old_index_searchable(tmp_path, trial):
     assert report.generation == 2 and not list(index.glob("*.tmp"))
     with Engine(index) as engine:
         assert engine.health().documents == 162
+
+
+def test_parallel_build_with_a_worker_that_reads_nothing(corpus, tmp_path):
+    # Two workers: one gets only the unreadable file and writes no passage.
+    src = corpus({"ok.txt": "Fine\n\nWords here.", "blank.md": "   "})
+    report = build_index(src, tmp_path / "index", procs=2)
+    assert (report.added, report.passages, len(report.warnings)) == (1, 1, 1)
+    with Engine(tmp_path / "index") as engine:
+        assert engine.search(Query("words")).total == 1
