@@ -20,6 +20,7 @@ from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 64 * 2**20  # decoded postings kept per searcher
 MEMO_SIZE = 256  # evaluated query nodes kept per searcher
+_POSITION_BITS = 20  # a passage has far fewer than a million words
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -169,7 +170,13 @@ class Vectors:
             inner = self.evaluate(q.query)
             mask = self.live & ~inner.mask
             return Scored(mask, np.zeros(self.size, dtype=np.float32))
+        if isinstance(q, wq.Phrase) and q.slop == 1 and self._has_positions(q.fieldname):
+            return self._phrase(q)
         return self._matched_by_whoosh(q)
+
+    def _has_positions(self, field: str) -> bool:
+        schema = self.searcher.schema
+        return field in schema and schema[field].format.supports("positions")
 
     def _empty(self) -> Scored:
         return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float32))
@@ -199,6 +206,45 @@ class Vectors:
             out.score[ids] = idf * tfs * (self.k1 + 1) / (tfs + norm) * q.boost
         else:
             out.score[ids] = q.boost
+        return out
+
+    def positions(self, field: str, text: str) -> np.ndarray:
+        """Sorted keys passage << 20 | position of every occurrence, decoded once."""
+        key = ("@" + field, text)
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found[0]
+        decode = self.searcher.schema[field].format.decode_positions
+        keys = []
+        for seg, offset in self._leaves():
+            if (field, text) not in seg:
+                continue
+            m = seg.postings(field, text)
+            while m.is_active():
+                m._read_ids()
+                m._read_values()
+                for docnum, value in zip(m._ids, m._values, strict=True):
+                    base = (docnum + offset) << _POSITION_BITS
+                    keys.extend(base | p for p in decode(value))
+                m._next_block()
+        array = np.array(keys, dtype=np.int64)
+        array = array[self.live[array >> _POSITION_BITS]] if len(array) else array
+        self._remember(key, (array, np.zeros(0, dtype=np.float32)))
+        return array
+
+    def _phrase(self, q: wq.Phrase) -> Scored:
+        """Passages where the words follow each other: a join of positions."""
+        found = None
+        for k, word in enumerate(q.words):
+            keys = self.positions(q.fieldname, word) - k
+            found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
+            if not len(found):
+                return self._nothing
+        out = self._empty()
+        out.mask[np.unique(found >> _POSITION_BITS)] = True
+        words = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
+        out.score = np.sum([w.score for w in words], axis=0) * out.mask * q.boost
         return out
 
     def _matched_by_whoosh(self, q: wq.Query) -> Scored:
