@@ -98,7 +98,7 @@ def fold(word: str) -> str:
 
 class WordTokenizer(Tokenizer):
     """Words folded to one form; a hyphenated compound yields its parts and, at
-    index time, the joined word at the first part's position."""
+    index time, also the joined word at the first part's position."""
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__
@@ -145,19 +145,10 @@ class WordTokenizer(Tokenizer):
                 pos += 1
                 yield t
                 continue
-            # A query for "counter-insurgency" asks for the joined word, which
-            # the index holds for every hyphenated occurrence.
+            # Index time adds the joined word at the first part's position; a
+            # query asks for the parts in a row (a phrase: schema.py), which
+            # keeps longer phrases around the compound exact.
             parts = _HYPHENS.split(word)
-            if querying:
-                t.text = "".join(parts)
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + match.start()
-                    t.endchar = start_char + match.end()
-                pos += 1
-                yield t
-                continue
             offset = start_char + match.start()
             first = pos
             for part in parts:
@@ -169,6 +160,8 @@ class WordTokenizer(Tokenizer):
                 offset += len(part) + 1
                 pos += 1
                 yield t
+            if querying:
+                continue
             t.text = "".join(parts)
             if positions:
                 t.pos = first

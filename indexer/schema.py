@@ -19,9 +19,11 @@ def build_schema() -> Schema:
         start=STORED,
         end=STORED,
         # Query-time boosts (ranking.FIELD_BOOSTS) weigh title and section above body.
-        title=TEXT(analyzer=analyzer, stored=True),
-        section=TEXT(analyzer=analyzer, stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        section=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         # No spelling=True: Whoosh's extra unstemmed field doubled indexing time;
         # spelling and wildcards work on the body's stems instead.
-        body=TEXT(analyzer=analyzer, stored=True),
+        # A typed word that analyses to several terms (counter-insurgency)
+        # searches them as a phrase.
+        body=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
     )

@@ -68,6 +68,16 @@ def test_hyphenated_forms_find_the_compound(seed_engine, query):
     assert "-".join(marked(result.hits[0].snippet)) == "counter-insurgency"
 
 
+@pytest.mark.parametrize(
+    "query",
+    ['"abusive counter-insurgency operations"', '"abusive counter insurgency operations"'],
+)
+def test_phrases_across_a_hyphenated_compound(seed_engine, query):
+    result = search(seed_engine, query)
+    assert ids(result) == [f"{SEED_DOC}#p5"]
+    assert marked(result.hits[0].snippet) == ["abusive counter-insurgency operations"]
+
+
 def test_curly_and_straight_apostrophes_match(seed_engine):
     straight = search(seed_engine, '"we\'ve always striven"')
     curly = search(seed_engine, "“we’ve always striven”")
