@@ -146,8 +146,7 @@ class WordTokenizer(Tokenizer):
                 yield t
                 continue
             # Index time adds the joined word at the first part's position; a
-            # query asks for the parts in a row (a phrase: schema.py), which
-            # keeps longer phrases around the compound exact.
+            # query asks for the parts, which keeps phrases around it exact.
             parts = _HYPHENS.split(word)
             offset = start_char + match.start()
             first = pos

@@ -16,7 +16,7 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.qparser import plugins, syntax
 
-from .analysis import STOP_WORDS, fold, stem
+from .analysis import STOP_WORDS, WORD_RE, analyze, fold, stem
 from .errors import BadQuery
 from .ranking import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
 from .schema import SEARCH_FIELDS, build_schema
@@ -94,9 +94,9 @@ def parse(text: str, reader) -> ParsedQuery:
         raise BadQuery("The query has no words to search for.")
     every = _every_word(parsed)
     return ParsedQuery(
-        query=parsed,
+        query=_stop_words_only_score(parsed),
         every_word=every,
-        marks=_marks(parsed),
+        marks=_marks(parsed, text),
         notes=tuple(notes),
         clauses=_clause_count(parsed),
     )
@@ -122,6 +122,24 @@ def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
     if type(q) is wq.Or:
         return _not_excludes(q)
     return q
+
+
+def _stop_words_only_score(q: wq.Query) -> wq.Query:
+    """A passage that holds only the query's stop words is no match: `the war`
+    must not count every passage with "the"; the stop words still score."""
+    if isinstance(q, wq.AndNot):
+        return wq.AndNot(_stop_words_only_score(q.a), q.b)
+    if type(q) is not wq.Or:
+        return q
+    stops = [c for c in q.subqueries if _is_stop_clause(c)]
+    content = [c for c in q.subqueries if not _is_stop_clause(c)]
+    if not stops or not content:
+        return q
+    return wq.AndMaybe(_one(content, q.boost), _one(stops, q.boost))
+
+
+def _one(queries: list[wq.Query], boost: float) -> wq.Query:
+    return queries[0] if len(queries) == 1 and boost == 1.0 else wq.Or(queries, boost=boost)
 
 
 def _not_excludes(q: wq.Or) -> wq.Query:
@@ -231,11 +249,20 @@ def _every_word(q: wq.Query) -> wq.Query | None:
     return wq.And(clauses) if len(clauses) >= 2 else None
 
 
-def _marks(q: wq.Query) -> Marks:
+def _marks(q: wq.Query, text: str) -> Marks:
+    """Stems and phrases to highlight. Stop words only mark inside phrases (or
+    when the query has nothing else); a typed compound marks as one phrase."""
     stems, phrases = set(), []
     for leaf in _positive_leaves(q):
         if isinstance(leaf, wq.Term) and leaf.fieldname in SEARCH_FIELDS:
             stems.add(leaf.text)
         elif isinstance(leaf, wq.Phrase) and leaf.fieldname in SEARCH_FIELDS:
             phrases.append(tuple(leaf.words))
+    for match in WORD_RE.finditer(text):
+        parts = analyze(match.group(), mode="query")
+        excluded = text[match.start() - 1 : match.start()] == "-"
+        if len(parts) > 1 and not excluded:
+            phrases.append(tuple(parts))
+    if stems - STOP_STEMS or phrases:
+        stems -= STOP_STEMS
     return Marks(frozenset(stems), tuple(dict.fromkeys(phrases)))

@@ -214,3 +214,15 @@ def test_exclusion_and_requirement_inside_groups(seed_engine, query, expected):
     assert result.total == expected
     if "Memorial" in query:
         assert all("Memorial" not in h.text for h in result.hits)
+
+
+def test_stop_words_score_but_do_not_make_a_match(seed_engine):
+    with_stops = search(seed_engine, "the war in Chechnya")
+    assert with_stops.total == search(seed_engine, "war Chechnya").total == 3
+    assert "the" not in [m.lower() for h in with_stops.hits for m in marked(h.snippet)]
+    assert search(seed_engine, "the").total == 10  # a query of stop words still works
+
+
+def test_a_compound_marks_as_one_phrase(seed_engine):
+    result = search(seed_engine, "vis-a-vis")
+    assert ids(result) == [f"{SEED_DOC}#p10"] and marked(result.hits[0].snippet) == ["vis-à-vis"]
