@@ -1,0 +1,19 @@
+"""The Whoosh bug fixes in indexer/patches.py, checked on a real index."""
+
+from __future__ import annotations
+
+from whoosh import query as wq
+
+from indexer.build import build_index
+from indexer.search import Engine
+
+
+def test_and_not_drops_a_passage_whose_excluded_word_appears_earlier(corpus, tmp_path):
+    src = corpus({"a.txt": "Title\n\nPeace only.\n\nBoth war and peace here.\n\nWar alone."})
+    build_index(src, tmp_path / "ix", procs=1)
+    with Engine(tmp_path / "ix") as engine:
+        searcher = engine._current().searcher
+        war_not_peace = wq.AndNot(wq.Term("body", "war"), wq.Term("body", "peac"))
+        docs = set(searcher.docs_for_query(war_not_peace))
+        texts = {searcher.stored_fields(d)["body"] for d in docs}
+    assert texts == {"War alone."}
