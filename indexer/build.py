@@ -160,7 +160,7 @@ def _write_serial(
     else:
         ix = whoosh_index.create_in(str(scratch), build_schema())
     known = set(previous[1].documents) if previous else set()
-    writer = ix.writer(limitmb=WRITER_MB)
+    writer = ix.writer(limitmb=WRITER_MB, compound=False)
     tally, done = Tally(), 0
 
     def tick() -> None:

@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 64 * 2**20  # decoded postings kept per searcher
-MEMO_SIZE = 256  # evaluated query nodes kept per searcher
+MEMO_SIZE = 24  # evaluated query nodes kept per searcher (each ~5 bytes a passage)
 _POSITION_BITS = 20  # a passage has far fewer than a million words
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 

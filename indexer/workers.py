@@ -157,7 +157,7 @@ def write_parallel(
 def _commit_segments(index_dir: Path, segments: list) -> None:
     """Publish the workers' segments in one TOC, as Whoosh's MpWriter does."""
     ix = whoosh_index.open_dir(str(index_dir))
-    writer = ix.writer()
+    writer = ix.writer(compound=False)
     writer._close_segment()  # the parent wrote nothing itself
     writer._commit_toc([s for s in segments if s is not None])
     writer._finish()
@@ -175,7 +175,7 @@ def _worker(
     try:
         ix = whoosh_index.open_dir(str(index_dir))
         # _lk=False: the builder holds seedsearch's lock; workers share the index.
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB)
+        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB, compound=False)
         tally = Tally()
         batch = 0
 
