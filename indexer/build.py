@@ -6,7 +6,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,25 +49,47 @@ def build_index(
     source, index_root = Path(source), Path(index_root)
     if not source.is_dir():
         raise BuildError(f"Source folder {source} does not exist or is not a folder.")
-    with store.build_lock(index_root):
-        previous = _previous(index_root, full)
-        files = [(p, doc_id(p, source)) for p in find_files(source)]
-        plan = _plan(files, previous)
-        if previous and not plan.changed and not plan.removed:
-            return BuildReport(
-                unchanged=len(plan.unchanged),
-                passages=sum(d.passages for d in plan.unchanged.values()),
-                seconds=time.perf_counter() - started,
-                generation=previous[1].generation,
-            )
-        number, scratch = store.new_generation(index_root)
-        try:
-            report = _write(source, scratch, number, previous, plan, strict, progress, procs)
-            store.publish(index_root, scratch, number)
-        except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-    return BuildReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
+    try:
+        with store.build_lock(index_root):
+            report = _build_locked(source, index_root, full, strict, progress, procs)
+    except OSError as exc:  # an index folder we cannot write, a full disk ...
+        where = exc.filename or index_root
+        raise BuildError(
+            f"Cannot write the index at {index_root} ({exc.strerror or exc}: {where}); "
+            "the index being served is unchanged."
+        ) from None
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _build_locked(
+    source: Path,
+    index_root: Path,
+    full: bool,
+    strict: bool,
+    progress: Progress | None,
+    procs: int | None,
+) -> BuildReport:
+    previous = _previous(index_root, full)
+    walk_warnings: list[str] = []
+    files = [(p, doc_id(p, source)) for p in find_files(source, walk_warnings)]
+    if strict and walk_warnings:
+        raise BuildError(f"--strict: {walk_warnings[0]}")
+    plan = _plan(files, previous)
+    if previous and not plan.changed and not plan.removed:
+        return BuildReport(
+            unchanged=len(plan.unchanged),
+            passages=sum(d.passages for d in plan.unchanged.values()),
+            warnings=tuple(walk_warnings),
+            generation=previous[1].generation,
+        )
+    number, scratch = store.new_generation(index_root)
+    try:
+        report = _write(source, scratch, number, previous, plan, strict, progress, procs)
+        store.publish(index_root, scratch, number)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return replace(report, warnings=tuple(walk_warnings) + report.warnings)
 
 
 def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:
@@ -81,9 +103,20 @@ def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:
         meta = store.read_meta(gen)
     except IndexBroken:
         return None  # a damaged index is rebuilt from scratch
-    if not meta.compatible() or not whoosh_index.exists_in(gen):
+    if not meta.compatible() or not _readable(gen, meta):
         return None
     return gen, meta
+
+
+def _readable(gen: Path, meta: store.IndexMeta) -> bool:
+    """Whether a generation opens and holds the passages its metadata lists:
+    an update must not carry a damaged index forward."""
+    try:
+        ix = whoosh_index.open_dir(str(gen))
+        with ix.reader() as reader:
+            return reader.doc_count() == sum(d.passages for d in meta.documents.values())
+    except Exception:  # Whoosh raises many kinds on damaged files
+        return False
 
 
 def _plan(files: list[tuple[Path, str]], previous) -> _Plan:

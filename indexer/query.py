@@ -23,6 +23,8 @@ from .schema import SEARCH_FIELDS, build_schema
 
 MAX_QUERY_CHARS = 500
 MAX_EXPANSION = 64  # words a wildcard or fuzzy term may stand for
+MAX_EXPANSION_TOTAL = 256  # ... and all of a query's together
+MAX_EDITS = 2  # word~N compares within at most two edits
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 
 
@@ -78,6 +80,10 @@ _LONE_WILDCARD = re.compile(r"(?:^|(?<=[\s(:+-]))[*?]+(?=$|[\s)])")
 
 def parse(text: str, reader) -> ParsedQuery:
     """Parse and bound `text` against an open Whoosh reader; BadQuery if hopeless."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadQuery("The query is not valid UTF-8 text.") from None
     if len(text) > MAX_QUERY_CHARS:
         raise BadQuery(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
     if not text.strip():
@@ -89,7 +95,7 @@ def parse(text: str, reader) -> ParsedQuery:
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax
         raise BadQuery(f"Could not understand the query: {exc}") from None
     notes: list[str] = []
-    parsed = _rewrite(parsed, reader, notes)
+    parsed = _rewrite(parsed, _Context(reader, notes))
     if parsed is wq.NullQuery or not _positive_leaves(parsed):
         raise BadQuery("The query has no words to search for.")
     every = _every_word(parsed)
@@ -102,11 +108,21 @@ def parse(text: str, reader) -> ParsedQuery:
     )
 
 
-def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
+@dataclass
+class _Context:
+    """What rewriting one query needs: the reader, notes for the reader of the
+    results, and the words wildcards may still expand to."""
+
+    reader: object
+    notes: list[str]
+    budget: int = MAX_EXPANSION_TOTAL
+
+
+def _rewrite(q: wq.Query, ctx: _Context) -> wq.Query:
     """Spread body words over the searchable fields, weigh stop words low, and
     expand wildcards/fuzzy terms over the vocabulary within MAX_EXPANSION."""
     if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)):
-        return _expand(q, reader, notes)
+        return _expand(q, ctx)
     if isinstance(q, wq.Term) and q.fieldname in SEARCH_FIELDS:
         boost = q.boost * (STOP_BOOST if q.text in STOP_STEMS else 1.0)
         if q.fieldname == "body":
@@ -118,7 +134,7 @@ def _rewrite(q: wq.Query, reader, notes: list[str]) -> wq.Query:
         raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
     if q.is_leaf():
         return q
-    q = q.apply(lambda sub: _rewrite(sub, reader, notes))
+    q = q.apply(lambda sub: _rewrite(sub, ctx))
     if type(q) is wq.Or:
         return _not_excludes(q)
     return q
@@ -162,13 +178,16 @@ def _spread(make, boost: float) -> wq.Query:
     return wq.DisjunctionMax(subs, boost=boost, tiebreak=FIELD_TIE)
 
 
-def _expand(q: wq.Query, reader, notes: list[str]) -> wq.Query:
-    """Replace a wildcard or fuzzy term by the indexed stems it matches."""
-    pattern = fold(q.text)
+def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
+    """Replace a wildcard or fuzzy term by the indexed stems it matches, within
+    MAX_EXPANSION words each and MAX_EXPANSION_TOTAL for the whole query."""
+    reader, pattern = ctx.reader, fold(q.text)
     if isinstance(q, wq.FuzzyTerm):
-        found = reader.terms_within("body", stem(pattern), q.maxdist, q.prefixlength)
-        stems = set(found)
-        label = f"{q.text}~"
+        label = f"{q.text}~{q.maxdist}"
+        if q.maxdist > MAX_EDITS:
+            ctx.notes.append(f"“{label}”: searched words within {MAX_EDITS} edits.")
+        edits = min(q.maxdist, MAX_EDITS)
+        stems = set(reader.terms_within("body", stem(pattern), edits, q.prefixlength))
     elif isinstance(q, wq.Prefix):
         # Words starting with "international" have stems starting with its stem.
         stems = set(reader.expand_prefix("body", pattern)) if pattern else set()
@@ -182,12 +201,17 @@ def _expand(q: wq.Query, reader, notes: list[str]) -> wq.Query:
         label = q.text
     stems = sorted(_text(s) for s in stems)
     fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
-    if len(stems) > MAX_EXPANSION:
+    allowed = max(0, min(MAX_EXPANSION, ctx.budget))
+    if len(stems) > allowed:
         stems.sort(key=lambda s: -reader.doc_frequency("body", s))
-        notes.append(
-            f"“{label}” matches {len(stems)} words; searched the {MAX_EXPANSION} most common."
+        ctx.notes.append(
+            f"“{label}” matches {len(stems)} words; searched the {allowed} most common."
+            if allowed
+            else f"“{label}” was not searched: the query's wildcards already cover "
+            f"{MAX_EXPANSION_TOTAL} words."
         )
-        stems = stems[:MAX_EXPANSION]
+        stems = stems[:allowed]
+    ctx.budget -= len(stems)
     if not stems:
         return wq.NullQuery
     terms = [wq.Or([wq.Term(f, s, boost=FIELD_BOOSTS[f]) for f in fields]) for s in stems]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from math import log
 from typing import TYPE_CHECKING
 
-from whoosh import query as wq
 from whoosh import scoring
 
 from . import feedback
@@ -23,17 +22,21 @@ B = 0.75
 # A passage's title is its document's: it says what the passage is about but
 # is shared by all the document's passages, so it counts less than the body.
 FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
-# 1.0: a word's fields add up (BM25F-style) rather than the best field alone.
+# 1.0: a word's fields add up (BM25F-style) instead of the best field counting alone.
 FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
 # Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
 # passages rerank the first FEEDBACK_DEPTH passages of questions of at least
-# FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want).
+# FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want)
+# that match at least FEEDBACK_MIN_MATCHES passages (with fewer, the top
+# passages are most of the matches and teach nothing about the rest).
+# 3 passages and 10 words are Terrier's defaults; λ 0.5 is Anserini's.
 FEEDBACK_MIN_CLAUSES = 4
-FEEDBACK_PASSAGES = 5
+FEEDBACK_MIN_MATCHES = 50
+FEEDBACK_PASSAGES = 3
 FEEDBACK_TERMS = 10
+FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query (λ)
 FEEDBACK_DEPTH = 100  # fixed, so every page of a query sees the same order
-FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query
 
 
 class _BM25F(scoring.BM25F):
@@ -68,13 +71,14 @@ def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | 
     need = offset + count
     if per_doc:
         need = need * 4  # room for the passages that collapsing hides
-    query = _scoring_form(parsed.query)
-    every = _scoring_form(parsed.every_word) if parsed.every_word is not None else None
+    vectors = vectors_for(searcher, K1, B)
     feedback_on = parsed.clauses >= FEEDBACK_MIN_CLAUSES and FEEDBACK_PASSAGES > 0
     depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
-    ranked, total, every_n = _tiers(searcher, query, every, depth)
-    if feedback_on:
-        ranked = _rerank(searcher, ranked, every_n, parsed.clauses)
+    # The every-word tier holds for questions too: on Cranfield's, dropping it
+    # gains 0.3% MAP, and a coordination factor instead loses 2%.
+    ranked, total, every_n = vectors.top(parsed.query, parsed.every_word, depth)
+    if feedback_on and total >= FEEDBACK_MIN_MATCHES:
+        ranked = _rerank(vectors, ranked, every_n, parsed.clauses)
     ranked = ranked[:need]
     more: dict[str, int] = {}
     if per_doc:
@@ -87,44 +91,27 @@ def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | 
     )
 
 
-def _scoring_form(q: wq.Query) -> wq.Query:
-    """Whoosh's DisjunctionMax ignores its tie-breaker; one whose tie-breaker is
-    1 (a word spread over fields, FIELD_TIE) is the sum of its fields: an Or."""
-    if isinstance(q, wq.DisjunctionMax):
-        if q.tiebreak >= 1.0:
-            return wq.Or(list(q.subqueries), boost=q.boost)
-        return q
-    if q.is_leaf():
-        return q
-    return q.apply(_scoring_form)
-
-
-def _rerank(searcher, ranked: list[tuple[int, float]], every_n: int, clauses: int):
+def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, clauses: int):
     """The first FEEDBACK_DEPTH passages rescored with the relevance model of
     the first FEEDBACK_PASSAGES, each tier kept in its place."""
     top = ranked[:FEEDBACK_PASSAGES]
-    texts = [searcher.stored_fields(docnum)["body"] for docnum, _ in top]
+    texts = [vectors.searcher.stored_fields(docnum)["body"] for docnum, _ in top]
     model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS)
     if not model:
         return ranked
-    # Each typed word has weight 1; RM3 gives the expansion (1 - w) / w of that.
-    scale = clauses * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
     head = ranked[:FEEDBACK_DEPTH]
-    extra = feedback.expansion_scores(searcher, [d for d, _ in head], model, scale, "body")
-    rescored = [(d, s + extra.get(d, 0.0)) for d, s in head]
+    extra = feedback.expansion_scores(vectors, [d for d, _ in head], model, "body")
+    # Each typed word weighs 1; RM3 gives the expansion (1 - w) / w of that.
+    scale = clauses * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
+    rescored = [(d, s + scale * float(x)) for (d, s), x in zip(head, extra, strict=True)]
     cut = min(every_n, len(rescored))
-    by_score = lambda hit: -hit[1]  # noqa: E731
-    return sorted(rescored[:cut], key=by_score) + sorted(rescored[cut:], key=by_score) + ranked[
-        FEEDBACK_DEPTH:
-    ]
+    rescored[:cut] = sorted(rescored[:cut], key=_by_score)
+    rescored[cut:] = sorted(rescored[cut:], key=_by_score)
+    return rescored + ranked[FEEDBACK_DEPTH:]
 
 
-def _tiers(
-    searcher, query: wq.Query, every: wq.Query | None, need: int, count: bool = True
-) -> tuple[list[tuple[int, float]], int, int]:
-    """The top `need` passages, every-word matches first; with the number of
-    matches and of every-word matches (vector evaluation counts for free)."""
-    return vectors_for(searcher, K1, B).top(query, every, need)
+def _by_score(hit: tuple[int, float]) -> tuple[float, int]:
+    return -hit[1], hit[0]
 
 
 def _collapse(searcher, ranked: list[tuple[int, float]], per_doc: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,22 +19,42 @@ from .models import Block, Document
 RawBlock = tuple[str, int, bool]
 
 
+MAX_FILE_BYTES = 10 * 10**6  # larger files take minutes to index: refused
+
+
 class Unreadable(Exception):
     """A file skipped with a warning; the message names the file."""
 
 
-def find_files(root: Path) -> list[Path]:
-    """Every indexable file under root, sorted by path, skipping hidden files and
-    folders. Symlinked folders are not followed, so a symlink loop cannot hang."""
+def find_files(root: Path, warnings: list[str] | None = None) -> list[Path]:
+    """Every indexable regular file under root, sorted by path, skipping hidden
+    files and folders. Symlinked folders are not followed, so a symlink loop
+    cannot hang the walk; folders that cannot be listed are reported."""
+
+    def unlistable(error: OSError) -> None:
+        if warnings is not None:
+            where = Path(error.filename).relative_to(root) if error.filename else root
+            warnings.append(f"{safe_name(str(where))}: cannot list folder ({error.strerror})")
+
     found = []
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, onerror=unlistable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(
-            Path(folder, name)
-            for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in READERS
-        )
+        for name in files:
+            path = Path(folder, name)
+            if name.startswith(".") or path.suffix.lower() not in READERS:
+                continue
+            try:
+                regular = stat.S_ISREG(path.stat().st_mode)  # not a pipe or a device
+            except OSError:
+                regular = True  # a dangling link: reading it reports why
+            if regular:
+                found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def safe_name(name: str) -> str:
+    """A file name fit to print, even if it is not valid UTF-8."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def doc_id(path: Path, root: Path) -> str:
@@ -47,10 +68,22 @@ def read_document(path: Path, root: Path) -> Document:
 
 
 def read_bytes(path: Path, root: Path) -> bytes:
+    """A file's bytes, or Unreadable when its name, size or permissions say no."""
+    doc = doc_id(path, root)
     try:
+        doc.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Unreadable(f"{safe_name(doc)}: file name is not valid UTF-8; rename it") from None
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Unreadable(
+                f"{doc}: {size / 1e6:.1f} MB; files over {MAX_FILE_BYTES // 10**6} MB "
+                "are skipped (split it into smaller files)"
+            )
         return path.read_bytes()
     except OSError as exc:
-        raise Unreadable(f"{doc_id(path, root)}: cannot read ({exc.strerror or exc})") from None
+        raise Unreadable(f"{doc}: cannot read ({exc.strerror or exc})") from None
 
 
 def parse_document(doc: str, suffix: str, data: bytes) -> Document:
@@ -74,16 +107,17 @@ def decode(data: bytes, doc: str) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else a confident guess."""
     if not data.strip():
         raise Unreadable(f"{doc}: empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _newlines(data.decode("utf-16"))
-        except UnicodeDecodeError:
-            raise Unreadable(f"{doc}: invalid UTF-16") from None
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _clean(data.decode(encoding))
+            except UnicodeDecodeError:
+                raise Unreadable(f"{doc}: invalid {encoding.upper()}") from None
     head = data[:8192]
     if b"\x00" in head:
         raise Unreadable(f"{doc}: binary file")
     try:
-        return _newlines(data.decode("utf-8-sig"))
+        return _clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
     encoding = _guess_encoding(data[:200_000])
@@ -93,7 +127,7 @@ def decode(data: bytes, doc: str) -> str:
     controls = sum(1 for c in text[:8192] if c < " " and c not in "\n\r\t\f")
     if controls > len(text[:8192]) / 100:
         raise Unreadable(f"{doc}: binary file")
-    return _newlines(text)
+    return _clean(text)
 
 
 def _guess_encoding(data: bytes) -> str | None:
@@ -109,8 +143,22 @@ def _guess_encoding(data: bytes) -> str | None:
     return tied[0].encoding
 
 
-def _newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+# UTF-32 first: its little-endian BOM starts like UTF-16's.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Control characters (terminal escapes among them) are not text: they would
+# reach readers' terminals through `seedsearch search`.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    """LF newlines, no control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _CONTROLS.sub(" ", text)
 
 
 def _squash(text: str) -> str:

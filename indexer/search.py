@@ -3,9 +3,13 @@ app both call Engine; nothing else reads the index."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import struct
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -89,12 +93,15 @@ class Engine:
 
     def _current(self) -> _State:
         try:
-            link = os.readlink(self.root / store.CURRENT)
+            # The folder's inode too: an index folder deleted and rebuilt while
+            # serving starts again at gen-000001.
+            current = self.root / store.CURRENT
+            link = (os.readlink(current), os.stat(current).st_ino)
         except OSError:
             link = None
         if self._state is None or link != self._link:
             state = self._open_current()
-            old, self._state, self._link = self._state, state, state.gen_dir.name
+            old, self._state, self._link = self._state, state, link
             if old is not None:
                 old.close()
         return self._state
@@ -110,6 +117,11 @@ class Engine:
                 if attempt == OPEN_ATTEMPTS - 1 or named is None or named.exists():
                     raise
         raise AssertionError("unreachable")
+
+    def __del__(self) -> None:
+        # Whoosh's files are closed, not left to the garbage collector.
+        with contextlib.suppress(Exception):  # e.g. at interpreter shutdown
+            self.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -135,7 +147,10 @@ class Engine:
             if cached is not None:
                 self._results.move_to_end(key)
                 return replace(cached, took_ms=_since(started))
-            result = self._search(state, query, started)
+            try:
+                result = self._search(state, query, started)
+            except DAMAGE as exc:
+                raise _damaged(self.root, exc) from None
             self._results[key] = result
             if len(self._results) > RESULT_CACHE:
                 self._results.popitem(last=False)
@@ -243,6 +258,17 @@ class Engine:
                 size_bytes=store.index_size(state.gen_dir),
                 per_document=per_doc,
             )
+
+
+# What reading damaged index files raises from inside Whoosh.
+DAMAGE = (zlib.error, struct.error, pickle.UnpicklingError, EOFError, OSError, KeyError)
+
+
+def _damaged(root: Path, exc: Exception) -> IndexBroken:
+    return IndexBroken(
+        f"The index at {root} is damaged ({exc.__class__.__name__}); "
+        "rebuild it with `seedsearch index --full`."
+    )
 
 
 def _since(started: float) -> float:

@@ -9,7 +9,6 @@ the searcher's own idf and quantised field lengths, so rankings are the same.
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -292,12 +291,11 @@ class Vectors:
         return hits, total, every_n
 
 
-_BY_SEARCHER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def vectors_for(searcher, k1: float, b: float) -> Vectors:
-    """The Vectors of an open searcher, made on first use and dropped with it."""
-    found = _BY_SEARCHER.get(searcher)
+    """The Vectors of an open searcher, made on first use. Kept on the searcher
+    itself so that both go together when the generation is closed."""
+    found = getattr(searcher, "_seedsearch_vectors", None)
     if found is None or (found.k1, found.b) != (k1, b):
-        found = _BY_SEARCHER[searcher] = Vectors(searcher, k1, b)
+        found = Vectors(searcher, k1, b)
+        searcher._seedsearch_vectors = found
     return found
