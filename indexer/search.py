@@ -216,9 +216,11 @@ class Engine:
             marks = Marks(frozenset(), ())
             if text.strip():
                 marks = parse(text, state.searcher.reader()).marks
-            stored = [
-                state.searcher.stored_fields(n) for n in state.searcher.document_numbers(doc=doc)
-            ]
+            try:
+                numbers = state.searcher.document_numbers(doc=doc)
+                stored = [state.searcher.stored_fields(n) for n in numbers]
+            except DAMAGE as exc:
+                raise _damaged(self.root, exc) from None
         stored.sort(key=lambda f: f["ordinal"])
         views, total = [], 0
         for fields in stored:
