@@ -20,23 +20,33 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'"})
 
 # Kept in the index (phrases stay exact) but weighed low at query time.
 STOP_WORDS = frozenset(
-    [
+    {
         "a",
+        "about",
         "an",
         "and",
         "are",
         "as",
         "at",
         "be",
+        "been",
+        "being",
         "but",
         "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
         "for",
         "from",
+        "had",
         "has",
         "have",
         "he",
         "her",
         "his",
+        "how",
         "i",
         "if",
         "in",
@@ -44,11 +54,17 @@ STOP_WORDS = frozenset(
         "is",
         "it",
         "its",
+        "may",
+        "might",
+        "must",
+        "no",
+        "not",
         "of",
         "on",
         "or",
         "our",
         "she",
+        "should",
         "so",
         "such",
         "than",
@@ -70,12 +86,13 @@ STOP_WORDS = frozenset(
         "where",
         "which",
         "who",
+        "why",
         "will",
         "with",
         "would",
         "you",
         "your",
-    ]
+    }
 )
 
 _fold_cache: dict[str, str] = {}
