@@ -189,9 +189,14 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
         edits = min(q.maxdist, MAX_EDITS)
         stems = set(reader.terms_within("body", stem(pattern), edits, q.prefixlength))
     elif isinstance(q, wq.Prefix):
-        # Words starting with "international" have stems starting with its stem.
+        # Words starting with "international" have stems starting with its stem;
+        # words starting with "darkn" (darkness) may have a stem ("dark") that
+        # the prefix itself starts with.
         stems = set(reader.expand_prefix("body", pattern)) if pattern else set()
         stems |= set(reader.expand_prefix("body", stem(pattern))) if pattern else set()
+        for cut in range(len(pattern) - 1, max(2, len(pattern) - 5), -1):
+            if ("body", pattern[:cut]) in reader:
+                stems.add(pattern[:cut])
         label = f"{q.text}*"
     else:
         regex = re.compile(_wildcard_regex(pattern))

@@ -226,3 +226,9 @@ def test_stop_words_score_but_do_not_make_a_match(seed_engine):
 def test_a_compound_marks_as_one_phrase(seed_engine):
     result = search(seed_engine, "vis-a-vis")
     assert ids(result) == [f"{SEED_DOC}#p10"] and marked(result.hits[0].snippet) == ["vis-à-vis"]
+
+
+def test_a_prefix_longer_than_the_stem_still_finds_the_word(seed_engine):
+    # "persecution" is indexed as its stem "persecut", shorter than the prefix typed.
+    result = search(seed_engine, "persecuti*")
+    assert result.total == 1 and marked(result.hits[0].snippet) == ["persecution"]
