@@ -49,6 +49,9 @@ def find_files(root: Path, warnings: list[str] | None = None) -> list[Path]:
                 regular = True  # a dangling link: reading it reports why
             if regular:
                 found.append(path)
+            elif warnings is not None:
+                name = safe_name(path.relative_to(root).as_posix())
+                warnings.append(f"{name}: not a regular file (a pipe or device); skipped")
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -284,9 +287,17 @@ _BLOCKS = frozenset(
 )
 
 
+_VOID = re.compile(
+    r"<(area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b"
+    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*/?>",
+    re.I,
+)
+
+
 def read_html(text: str) -> tuple[str, list[RawBlock]]:
     """The main text: no script, style or navigation; headings become sections."""
-    soup = BeautifulSoup(text, "html.parser")
+    # html.parser nests unclosed void tags, which makes parsing quadratic.
+    soup = BeautifulSoup(_VOID.sub(r"<\1\2/>", text), "html.parser")
     h1 = soup.find("h1")
     title_tag = soup.find("title")
     title = _squash(h1.get_text(" ")) if h1 else ""

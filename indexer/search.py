@@ -147,10 +147,8 @@ class Engine:
             if cached is not None:
                 self._results.move_to_end(key)
                 return replace(cached, took_ms=_since(started))
-            try:
+            with _reading(self.root):
                 result = self._search(state, query, started)
-            except DAMAGE as exc:
-                raise _damaged(self.root, exc) from None
             self._results[key] = result
             if len(self._results) > RESULT_CACHE:
                 self._results.popitem(last=False)
@@ -213,14 +211,12 @@ class Engine:
             meta = state.meta.documents.get(doc)
             if meta is None:
                 raise DocumentNotFound(f"No document {doc!r} in the index.")
-            marks = Marks(frozenset(), ())
-            if text.strip():
-                marks = parse(text, state.searcher.reader()).marks
-            try:
+            with _reading(self.root):
+                marks = Marks(frozenset(), ())
+                if text.strip():
+                    marks = parse(text, state.searcher.reader()).marks
                 numbers = state.searcher.document_numbers(doc=doc)
                 stored = [state.searcher.stored_fields(n) for n in numbers]
-            except DAMAGE as exc:
-                raise _damaged(self.root, exc) from None
         stored.sort(key=lambda f: f["ordinal"])
         views, total = [], 0
         for fields in stored:
@@ -263,7 +259,29 @@ class Engine:
 
 
 # What reading damaged index files raises from inside Whoosh.
-DAMAGE = (zlib.error, struct.error, pickle.UnpicklingError, EOFError, OSError, KeyError)
+DAMAGE = (
+    zlib.error,
+    struct.error,
+    pickle.UnpicklingError,
+    EOFError,
+    OSError,
+    KeyError,
+    IndexError,
+    ValueError,
+)
+
+
+@contextlib.contextmanager
+def _reading(root: Path):
+    """Turn what Whoosh raises on damaged files into IndexBroken."""
+    try:
+        yield
+    except DAMAGE as exc:
+        raise _damaged(root, exc) from None
+    except Exception as exc:
+        if type(exc) is not Exception:  # Whoosh's "Block tag error" is a bare Exception
+            raise
+        raise _damaged(root, exc) from None
 
 
 def _damaged(root: Path, exc: Exception) -> IndexBroken:

@@ -25,6 +25,7 @@ def register_error_handlers(app: Flask) -> None:
     """Route every seedsearch error and HTTP error through `_respond`."""
     app.register_error_handler(SeedsearchError, _seedsearch_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(UnicodeDecodeError, _not_utf8)
 
 
 JSON_PATHS = ("/api/", "/healthz")
@@ -51,6 +52,11 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
+def _not_utf8(exc: UnicodeDecodeError) -> Response:
+    # Gunicorn refuses such requests first; other WSGI servers pass them on.
+    return _respond(400, "bad_request", "The address is not valid UTF-8.")
+
+
 def _respond(status: int, code: str, message: str) -> Response:
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
@@ -60,10 +66,17 @@ def _respond(status: int, code: str, message: str) -> Response:
             status=status,
             title=TITLES.get(status, "Something went wrong"),
             message=message,
-            q=request.args.get("q", ""),
+            q=_typed_query(),
         )
         response = Response(page, mimetype="text/html")
     response.status_code = status
     if status >= 500:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _typed_query() -> str:
+    try:
+        return request.args.get("q", "")
+    except UnicodeDecodeError:
+        return ""

@@ -15,7 +15,12 @@ document.addEventListener("keydown", (event) => {
 
 // A link to #pN: centre that passage and move keyboard focus to it.
 function showTarget() {
-  const id = decodeURIComponent(location.hash.slice(1));
+  let id;
+  try {
+    id = decodeURIComponent(location.hash.slice(1));
+  } catch (error) {
+    return; // a malformed #fragment names no passage
+  }
   const passage = id && document.getElementById(id);
   if (!passage || !passage.classList.contains("passage")) return;
   passage.focus({ preventScroll: true });
