@@ -9,21 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT
 from tests.live_server import LiveServer, live_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 PER_PAGE = 4  # small pages, so the seed's ten passages span three
 
@@ -32,15 +22,6 @@ PER_PAGE = 4  # small pages, so the seed's ten passages span three
 def server(seed_index: Path) -> Iterator[LiveServer]:
     with live_server(seed_index, workers=2, env={"SEEDSEARCH_PER_PAGE": str(PER_PAGE)}) as s:
         yield s
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: `./run.sh test` installs it with apt"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser: Browser, *, js: bool = True, **options) -> Page:
