@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 
 from . import store
 from .errors import BadQuery, DocumentNotFound, IndexBroken
@@ -308,6 +307,3 @@ def _check_paging(query: Query) -> None:
         raise BadQuery(f"Results per page must be between 1 and {MAX_PER_PAGE}.")
     if query.page * query.per_page > MAX_DEPTH:
         raise BadQuery(f"Results go {MAX_DEPTH} deep; refine the query instead of paging further.")
-
-
-__all__ = ["Engine", "wq"]
