@@ -14,6 +14,7 @@ class Block:
     end: int
     level: int = 0
     item: bool = False  # a list item: short by nature, never a caption
+    page: int = 0  # 1-based physical page of a paged format (PDF, DOCX ...); 0 when unpaged
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Document:
     text: str
     sha: str
     blocks: tuple[Block, ...]
+    format: str = ""  # "txt", "md", "html", "pdf" ...: what the reader made of the file
+    date: str = ""  # ISO date (YYYY, YYYY-MM or YYYY-MM-DD) the document gives itself, if any
+    page_labels: tuple[str, ...] = ()  # printed label of each physical page; () when unpaged
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Passage:
     text: str
     start: int
     end: int
+    page: int = 0  # the physical page the passage starts on; 0 when unpaged
+    page_label: str = ""  # that page's printed label ("82", "xii")
 
     @property
     def id(self) -> str:

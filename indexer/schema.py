@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, IDLIST, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import build_analyzer
 
@@ -18,6 +19,14 @@ def build_schema() -> Schema:
         ordinal=NUMERIC(stored=True),
         start=STORED,
         end=STORED,
+        page=STORED,  # physical page the passage starts on (paged formats only)
+        page_label=STORED,  # that page's printed label
+        # Filters and facets: every folder above the document (one per line),
+        # its format, its year, and its date as YYYYMMDD for sorting.
+        folder=IDLIST(expression=r"[^\n]+"),
+        format=ID,
+        year=ID,
+        date=COLUMN(NumericColumn("I", default=0)),
         # Query-time boosts (ranking.FIELD_BOOSTS) weigh title and section above body.
         title=TEXT(analyzer=analyzer, stored=True),
         section=TEXT(analyzer=analyzer, stored=True),

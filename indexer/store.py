@@ -32,6 +32,9 @@ class DocMeta:
     sha: str
     title: str
     passages: int
+    format: str = ""
+    date: str = ""  # the document's own date, else its file's modification date
+    pages: int = 0  # physical pages of a paged format; 0 when unpaged
 
 
 @dataclass(frozen=True)

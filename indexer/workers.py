@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 
 from . import store
 from .errors import BuildError
+from .facets import filing
 from .passages import split_document
 from .readers import Unreadable, parse_document, read_bytes
 
@@ -63,6 +64,7 @@ def add_files(
         if doc in replace:
             writer.delete_by_term("doc", doc)
         split = split_document(document)
+        filed = filing(document, _mtime(path))
         for p in split.passages:
             writer.add_document(
                 id=p.id,
@@ -70,11 +72,24 @@ def add_files(
                 ordinal=p.ordinal,
                 start=p.start,
                 end=p.end,
+                page=p.page or None,
+                page_label=p.page_label or None,
+                folder="\n".join(filed.folders) or None,
+                format=filed.format,
+                year=filed.year,
+                date=filed.date_number,
                 title=p.title,
                 section=p.section,
                 body=p.text,
             )
-        tally.documents[doc] = store.DocMeta(document.sha, document.title, len(split.passages))
+        tally.documents[doc] = store.DocMeta(
+            document.sha,
+            document.title,
+            len(split.passages),
+            format=filed.format,
+            date=filed.date,
+            pages=len(document.page_labels),
+        )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates
 
@@ -89,6 +104,13 @@ def shard(files: list[tuple[Path, str]], parts: int) -> list[list[tuple[Path, st
         shards[k].append(item)
         loads[k] += _size(item[0]) + 1
     return [s for s in shards if s]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _size(path: Path) -> int:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from indexer import store
 from indexer.build import build_index
@@ -183,3 +184,30 @@ def test_parallel_build_with_a_worker_that_reads_nothing(corpus, tmp_path):
     assert (report.added, report.passages, len(report.warnings)) == (1, 1, 1)
     with Engine(tmp_path / "index") as engine:
         assert engine.search(Query("words")).total == 1
+
+
+def test_documents_are_filed_by_folder_format_and_date(corpus, tmp_path):
+    src = corpus(
+        {
+            "top.txt": "Top\n\nA walrus at the top.",
+            "reports/2014/a.md": "# A\n\nA walrus in a report.",
+            "reports/b.html": "<h1>B</h1><p>A walrus on a page.</p>",
+        }
+    )
+    os.utime(src / "reports/2014/a.md", (0, 1_400_000_000))  # 2014-05-13
+    index = tmp_path / "index"
+    build_index(src, index)
+    gen, meta = store.locate(index)
+    with whoosh_index.open_dir(str(gen)).searcher() as searcher:
+
+        def docs(field: str, value: str) -> set[str]:
+            numbers = searcher.document_numbers(**{field: value})
+            return {searcher.stored_fields(n)["doc"] for n in numbers}
+
+        assert docs("folder", "reports") == {"reports/2014/a.md", "reports/b.html"}
+        assert docs("folder", "reports/2014") == {"reports/2014/a.md"}
+        assert docs("format", "md") == {"reports/2014/a.md"}
+        assert docs("format", "html") == {"reports/b.html"}
+        assert docs("year", "2014") == {"reports/2014/a.md"}
+    assert meta.documents["reports/2014/a.md"].date == "2014-05-13"
+    assert meta.documents["top.txt"].format == "txt"
