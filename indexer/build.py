@@ -17,7 +17,8 @@ from .errors import BuildError, IndexBroken
 from .models import BuildReport
 from .readers import content_hash, doc_id, find_files
 from .schema import build_schema
-from .workers import WRITER_MB, Tally, add_files, write_parallel
+from .storage.writer import PackWriter
+from .workers import Tally, add_files, write_parallel
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
 
@@ -193,7 +194,7 @@ def _write_serial(
     else:
         ix = whoosh_index.create_in(str(scratch), build_schema())
     known = set(previous[1].documents) if previous else set()
-    writer = ix.writer(limitmb=WRITER_MB, compound=False)
+    writer = PackWriter(ix)
     tally, done = Tally(), 0
 
     def tick() -> None:

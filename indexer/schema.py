@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, IDLIST, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, IDLIST, STORED, TEXT, Schema
 
 from .analysis import build_analyzer
 
@@ -16,7 +16,7 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         doc=ID(stored=True),
-        ordinal=NUMERIC(stored=True),
+        ordinal=STORED,  # N of the passage's id DOC#pN, in document order
         start=STORED,
         end=STORED,
         page=STORED,  # physical page the passage starts on (paged formats only)

@@ -20,7 +20,7 @@ from pathlib import Path
 from .analysis import ANALYZER_VERSION
 from .errors import BuildLocked, IndexBroken, IndexMissing
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: postings in pack files (indexer/storage)
 META_FILE = "seedsearch.json"
 CURRENT = "current"
 LOCK_FILE = ".build.lock"

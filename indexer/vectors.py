@@ -1,10 +1,11 @@
 """Evaluate a Whoosh query over whole-index score vectors with numpy.
 
 Whoosh's matchers score one posting at a time in Python (16 ms for a common
-word at 31k passages, ten times that at 310k). Here each term's postings are
-decoded once per generation into arrays (kept in a bounded cache) and a query
-tree becomes a few vector operations. Scores are Whoosh's BM25F, computed with
-the searcher's own idf and quantised field lengths, so rankings are the same.
+word at 31k passages, ten times that at 310k). Here a query tree becomes a few
+vector operations over each term's postings, read as arrays from the storage
+codec (zero-copy slices of the pack files; see indexer/storage). Scores are
+Whoosh's BM25F, computed with the searcher's own idf and quantised field
+lengths, so rankings are the same as Whoosh's.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-CACHE_BYTES = 64 * 2**20  # decoded postings kept per searcher
+from .storage.arrays import leaf_arrays
+
+CACHE_BYTES = 64 * 2**20  # postings assembled from several segments, kept per searcher
 MEMO_SIZE = 24  # evaluated query nodes kept per searcher (each ~5 bytes a passage)
-_POSITION_BITS = 20  # a passage has far fewer than a million words
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -39,10 +40,13 @@ class Vectors:
         self.reader = searcher.reader()
         self.k1, self.b = k1, b
         self.size = self.reader.doc_count_all()
+        self.leaves = [(leaf_arrays(seg), offset) for seg, offset in self.reader.leaf_readers()]
         self.live = np.ones(self.size, dtype=bool)
-        for seg, offset in self._leaves():
+        self.deletions = False
+        for seg, offset in self.reader.leaf_readers():
             if seg.has_deletions():
                 self.live[[offset + d for d in seg.deleted_docs_set]] = False
+                self.deletions = True
         self._norms: dict[str, np.ndarray] = {}
         # Query nodes already evaluated (feedback and tiers re-run the same
         # clauses); keyed by Whoosh's query equality.
@@ -55,53 +59,37 @@ class Vectors:
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
 
-    def _leaves(self):
-        return self.reader.leaf_readers()
-
     # -- statistics -----------------------------------------------------------
 
     def _norm(self, field: str) -> np.ndarray:
         """k1 * (1 - b + b * length / average length) for every passage."""
         norm = self._norms.get(field)
         if norm is None:
-            lengths = np.zeros(self.size, dtype=np.float32)
-            for seg, offset in self._leaves():
-                column = seg._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                if column is not None:
-                    raw = np.fromiter(column, dtype=np.uint8, count=seg.doc_count_all())
-                    lengths[offset : offset + len(raw)] = _BYTE_LENGTHS[raw]
+            raw = [leaf.lengths(field) for leaf, _ in self.leaves]
+            lengths = _BYTE_LENGTHS[np.concatenate(raw)] if raw else np.zeros(0, np.float32)
             average = self.searcher.avg_field_length(field) or 1.0
             norm = self.k1 * ((1 - self.b) + self.b * lengths / average)
             self._norms[field] = norm
         return norm
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Passage numbers and term frequencies of one term, decoded once."""
+        """Passage numbers and term frequencies of one term, over all segments."""
         key = (field, text)
         found = self._postings.get(key)
         if found is not None:
             self._postings.move_to_end(key)
             return found
-        ids_parts, tf_parts = [], []
-        for seg, offset in self._leaves():
-            if (field, text) not in seg:
-                continue
-            m = seg.postings(field, text)
-            # Whoosh's W3 blocks hold delta-coded ids and weights (None when all
-            # are 1, a float when all are equal); decode a block at a time.
-            while m.is_active():
-                m._read_data()
-                raw_ids, raw_weights = m._data[0], m._data[1]
-                block = np.asarray(raw_ids, dtype=np.int64)
-                ids_parts.append((block if m._byteids else np.cumsum(block)) + offset)
-                if raw_weights is None or isinstance(raw_weights, float):
-                    weight = 1.0 if raw_weights is None else raw_weights
-                    tf_parts.append(np.full(len(block), weight, dtype=np.float32))
-                else:
-                    tf_parts.append(np.asarray(raw_weights, dtype=np.float32))
-                m._next_block()
-        if ids_parts:
-            ids, tfs = np.concatenate(ids_parts), np.concatenate(tf_parts)
+        encoded = self.searcher.schema[field].to_bytes(text)
+        parts = []
+        for leaf, offset in self.leaves:
+            got = leaf.postings(field, encoded)
+            if got is not None:
+                parts.append((got[0], got[1], offset))
+        if len(parts) == 1 and parts[0][2] == 0 and not self.deletions:
+            return parts[0][0], parts[0][1]  # one segment: the stored arrays themselves
+        if parts:
+            ids = np.concatenate([docs.astype(np.int64) + offset for docs, _, offset in parts])
+            tfs = np.concatenate([tf.astype(np.float32) for _, tf, _ in parts])
             keep = self.live[ids]
             ids, tfs = ids[keep], tfs[keep]
         else:
@@ -207,43 +195,20 @@ class Vectors:
             out.score[ids] = q.boost
         return out
 
-    def positions(self, field: str, text: str) -> np.ndarray:
-        """Sorted keys passage << 20 | position of every occurrence, decoded once."""
-        key = ("@" + field, text)
-        found = self._postings.get(key)
-        if found is not None:
-            self._postings.move_to_end(key)
-            return found[0]
-        decode = self.searcher.schema[field].format.decode_positions
-        keys = []
-        for seg, offset in self._leaves():
-            if (field, text) not in seg:
-                continue
-            m = seg.postings(field, text)
-            while m.is_active():
-                m._read_ids()
-                m._read_values()
-                for docnum, value in zip(m._ids, m._values, strict=True):
-                    base = (docnum + offset) << _POSITION_BITS
-                    keys.extend(base | p for p in decode(value))
-                m._next_block()
-        array = np.array(keys, dtype=np.int64)
-        array = array[self.live[array >> _POSITION_BITS]] if len(array) else array
-        self._remember(key, (array, np.zeros(0, dtype=np.float32)))
-        return array
-
-    def _phrase(self, q: wq.Phrase) -> Scored:
-        """Passages where the words follow each other: a join of positions."""
-        found = None
-        for k, word in enumerate(q.words):
-            keys = self.positions(q.fieldname, word) - k
-            found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
-            if not len(found):
-                return self._nothing
+    def _phrase(self, q: wq.Query) -> Scored:
+        """Passages where the words follow each other, found by each segment's
+        position arrays; scored as the sum of the words' scores."""
+        to_bytes = self.searcher.schema[q.fieldname].to_bytes
+        words = [to_bytes(w) for w in q.words]
+        parts = [leaf.phrase(q.fieldname, words) + offset for leaf, offset in self.leaves]
+        docs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if not len(docs):
+            return self._nothing
         out = self._empty()
-        out.mask[np.unique(found >> _POSITION_BITS)] = True
-        words = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
-        out.score = np.sum([w.score for w in words], axis=0) * out.mask * q.boost
+        out.mask[docs] = True
+        out.mask &= self.live
+        words_scored = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
+        out.score = np.sum([w.score for w in words_scored], axis=0) * out.mask * q.boost
         return out
 
     def _matched_by_whoosh(self, q: wq.Query) -> Scored:

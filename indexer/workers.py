@@ -18,15 +18,13 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
 
 from . import store
 from .errors import BuildError
 from .facets import filing
 from .passages import split_document
 from .readers import Unreadable, parse_document, read_bytes
-
-WRITER_MB = 256  # Whoosh's in-memory posting pool per writer
+from .storage.writer import PackWriter
 
 
 @dataclass
@@ -158,8 +156,8 @@ def write_parallel(
                 elif kind == "error":
                     raise BuildError(payload)
                 else:
-                    segment, part = payload
-                    segments.append(segment)
+                    written, part = payload
+                    segments.extend(written)
                     tally.documents.update(part.documents)
                     tally.warnings.extend(part.warnings)
                     tally.passages += part.passages
@@ -179,9 +177,9 @@ def write_parallel(
 def _commit_segments(index_dir: Path, segments: list) -> None:
     """Publish the workers' segments in one TOC, as Whoosh's MpWriter does."""
     ix = whoosh_index.open_dir(str(index_dir))
-    writer = ix.writer(compound=False)
+    writer = PackWriter(ix)
     writer._close_segment()  # the parent wrote nothing itself
-    writer._commit_toc([s for s in segments if s is not None])
+    writer._commit_toc(segments)
     writer._finish()
 
 
@@ -197,7 +195,7 @@ def _worker(
     try:
         ix = whoosh_index.open_dir(str(index_dir))
         # _lk=False: the builder holds seedsearch's lock; workers share the index.
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MB, compound=False)
+        writer = PackWriter(ix, _lk=False)
         tally = Tally()
         batch = 0
 
@@ -210,13 +208,9 @@ def _worker(
 
         add_files(writer, source, files, strict, tally, tick)
         conn.send(("tick", batch))
-        if writer.docnum:
-            segment = writer._finalize_segment()
-        else:
-            # Not cancel(): that destroys the temp folder all workers share.
-            writer._close_segment()
-            segment = None
-        conn.send(("done", (segment, tally)))
+        # Not commit() or cancel(): the builder commits every worker's segments
+        # in one TOC, and cancel() would destroy the temp folder workers share.
+        conn.send(("done", (writer.finish_segments(), tally)))
     except BuildError as exc:
         conn.send(("error", exc.message))
     except Exception as exc:  # reported to the builder, which fails cleanly

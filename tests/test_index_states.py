@@ -29,6 +29,7 @@ from indexer import store
 from indexer.errors import SeedsearchError
 from indexer.models import Query
 from indexer.search import Engine
+from indexer.storage.codec import PACK_EXT
 from tests.conftest import SEED_DOC, SEEDS
 from tests.live_server import HOST, LiveServer, free_port, live_server, seedsearch_command, stop
 from webapp import create_app
@@ -124,9 +125,9 @@ def truncate_segments(index: Path) -> None:
 
 
 def truncate_postings(index: Path) -> None:
-    """Only the postings: the file a search reads last, and lazily."""
+    """Only the postings (the pack files): what a search reads, memory-mapped."""
     for seg in segments(index):
-        if seg.suffix == ".pst":
+        if seg.suffix == PACK_EXT:
             os.truncate(seg, seg.stat().st_size // 2)
 
 
@@ -150,15 +151,7 @@ def garble_toc(index: Path) -> None:
         truncate_segments,
         garble_segments,
         garble_toc,
-        pytest.param(
-            lambda index: truncate_postings(index),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: with plain segment files a truncated postings file (.pst) is only "
-                "noticed by a search, which escapes as a 500; /healthz says 200. Record each "
-                "file's size in seedsearch.json and compare on open (a stat per file)",
-            ),
-        ),
+        truncate_postings,
     ],
     ids=["truncated-segments", "garbled-segments", "garbage-toc", "truncated-postings"],
 )
@@ -254,16 +247,7 @@ def test_an_index_deleted_and_rebuilt_while_serving_serves_the_rebuilt_one(
     "damage",
     [
         truncate_segments,
-        pytest.param(
-            lambda index: truncate_postings(index),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: build._readable only counts documents, so a generation with a "
-                "truncated postings file passes for sound: with unchanged sources `seedsearch "
-                "index` reports success and leaves it broken, with changed ones it dies with "
-                "Whoosh's 'Exception: Block tag error' traceback",
-            ),
-        ),
+        truncate_postings,
     ],
     ids=["all-segment-files", "postings-only"],
 )

@@ -1,0 +1,179 @@
+"""seedsearch's segment writer: Whoosh's SegmentWriter, with postings buffered in
+bulk instead of through Whoosh's per-posting pool.
+
+Text fields analysed by seedsearch's own analyser take a fast path (words and
+positions straight into integer buffers); other fields go through Whoosh's
+field API into the same buffers. Merging a pack segment copies its arrays with
+document numbers remapped; other segments take Whoosh's pool path. A writer
+that has buffered FLUSH_OCCURRENCES occurrences finishes its segment and starts
+another, so memory stays bounded however much is added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh import formats
+from whoosh.analysis import IDAnalyzer
+from whoosh.fields import ID, UnknownFieldError
+from whoosh.writing import PostingPool, SegmentWriter
+
+from ..analysis import ANALYZER, index_terms
+from .codec import PackCodec, PackFieldWriter, pack_fields
+from .inversion import GAP
+
+FLUSH_OCCURRENCES = 6_000_000  # about 70 bytes each while a segment is inverted
+
+
+class PackWriter(SegmentWriter):
+    """A SegmentWriter for pack segments, fast for seedsearch's schema."""
+
+    def __init__(self, ix, limitmb: int = 64, **kwargs) -> None:
+        kwargs.setdefault("compound", False)
+        super().__init__(ix, codec=PackCodec(), limitmb=limitmb, **kwargs)
+        self._limitmb = limitmb
+        self._finished: list = []  # segments this writer already completed
+        self._occurrences = 0  # buffered in the segment being written
+        self._fast = {
+            name
+            for name, field in self.schema.items()
+            if field.indexed
+            and type(field.format) is formats.Positions
+            and field.format.field_boost == 1.0
+            and field.analyzer == ANALYZER
+        }
+        # Fields that index their whole value as one term (Whoosh's plain ID).
+        self._whole = {
+            name
+            for name, field in self.schema.items()
+            if type(field) is ID
+            and field.analyzer == IDAnalyzer()
+            and type(field.format) is formats.Existence
+            and field.format.field_boost == 1.0
+        }
+
+    @property
+    def fields(self) -> PackFieldWriter:
+        return self.fieldwriter
+
+    def add_document(self, **fields) -> None:
+        """Add one document; same meaning as Whoosh's, without boosts."""
+        self._check_state()
+        schema, docnum, perdoc = self.schema, self.docnum, self.perdocwriter
+        names = sorted(name for name in fields if not name.startswith("_"))
+        for name in names:
+            if name not in schema:
+                raise UnknownFieldError(f"No field named {name!r} in {schema}")
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = self._index_field(name, field, value, docnum) if field.indexed else 0
+                stored = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+        except BaseException:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if self._occurrences >= FLUSH_OCCURRENCES:
+            self._start_next_segment()
+
+    def _index_field(self, name: str, field, value, docnum: int) -> int:
+        """Buffer a field's postings; return its length (0 if not scorable)."""
+        buffer = self.fieldwriter.buffer(name, field)
+        if name in self._fast:
+            words, positions = index_terms(value)
+            buffer.add_tokens(docnum, words, positions)
+            self._occurrences += len(words)
+            return len(words) if field.scorable else 0
+        self._occurrences += 1
+        if name in self._whole and isinstance(value, str):
+            buffer.add_posting(value.encode("utf-8"), docnum, 1.0)
+            return 1 if field.scorable else 0
+        length = 0
+        for text, freq, weight, encoded in field.index(value):
+            positions = field.format.decode_positions(encoded) if buffer.positional else None
+            buffer.add_posting(text, docnum, weight, positions)
+            length += freq
+        return length if field.scorable else 0
+
+    def _start_next_segment(self) -> None:
+        """Finish the segment being written and go on in a new one."""
+        self._finished.append(self._finalize_segment())
+        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=self._limitmb)
+        self.docnum = self.docbase = 0
+        self._added = False
+        self._occurrences = 0
+
+    def finish_segments(self) -> list:
+        """Close this writer's segments without committing (a build worker's part)."""
+        self._check_state()
+        if self._added:
+            self._finished.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        return self._finished
+
+    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
+        self._check_state()
+        final = self._merge_segments(mergetype, optimize, merge) + self._finished
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final)
+        self._finish()
+
+    def add_reader(self, reader) -> None:
+        """Merge a segment: a pack's arrays are copied, anything else via Whoosh."""
+        pack = pack_fields(reader)
+        if pack is None:
+            super().add_reader(reader)
+            return
+        self._check_state()
+        base = self.docnum
+        names = {n for n in reader.indexed_field_names() if n in self.schema}
+        docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
+        old = reader.doc_count_all()
+        new = np.arange(base, base + old, dtype=np.int64)
+        if docmap is not None:
+            new[:] = -1
+            if docmap:
+                olds = np.fromiter(docmap.keys(), dtype=np.int64, count=len(docmap))
+                new[olds] = np.fromiter(docmap.values(), dtype=np.int64, count=len(docmap))
+        for name in sorted(names):
+            self._copy_field(pack.fields[name], self.schema[name], name, new)
+        self._added = True
+
+    def _copy_field(self, field, fieldobj, name: str, new: np.ndarray) -> None:
+        buffer = self.fieldwriter.buffer(name, fieldobj)
+        terms = [field.term(i) for i in range(field.count)]
+        if buffer.positional:
+            terms = [t.decode("utf-8") for t in terms]
+        ids = np.asarray(buffer.ids(terms), dtype=np.uint32)
+        per_posting = np.repeat(np.arange(field.count), np.diff(field.post_ptr.astype(np.int64)))
+        if buffer.positional:
+            freqs = field.freqs.astype(np.int64)
+            docs = np.repeat(field.docs.astype(np.int64), freqs)
+            keep = new[docs] >= 0
+            local = field.positions.astype(np.int64) - field.docbase[docs].astype(np.int64)
+            term_ids = ids[np.repeat(per_posting, freqs)]
+            live = np.flatnonzero(new >= 0)
+            extents = np.diff(field.docbase.astype(np.int64))[live] - GAP
+            buffer.add_chunk(
+                term_ids[keep], new[docs[keep]], local[keep], (new[live], extents.clip(0))
+            )
+        else:
+            docs = field.docs.astype(np.int64)
+            keep = new[docs] >= 0
+            weights = field.weights if field.weights is not None else np.ones(len(docs))
+            buffer.add_chunk(ids[per_posting[keep]], new[docs[keep]], weights[keep])
