@@ -275,3 +275,33 @@ def _term_of(raw: str) -> str | tuple[str, ...]:
     if len(_term_cache) < 500_000:
         _term_cache[raw] = term
     return term
+
+
+def index_spans(text: str) -> list[tuple[str, int, int, int]]:
+    """(term, position, start char, end char) of what ANALYZER indexes for `text`:
+    highlighting's fast path (tests hold it equal to the analyser's tokens)."""
+    out: list[tuple[str, int, int, int]] = []
+    cache = _term_cache
+    pos = 0
+    for match in WORD_RE.finditer(text):
+        raw = match.group()
+        term = cache.get(raw)
+        if term is None:
+            term = _term_of(raw)
+        start, end = match.span()
+        if type(term) is str:
+            out.append((term, pos, start, end))
+            pos += 1
+            continue
+        first, offset = pos, start
+        for part, length in zip(term[:-1], _part_lengths(raw), strict=True):
+            out.append((part, pos, offset, offset + length))
+            offset += length + 1
+            pos += 1
+        out.append((term[-1], first, start, end))
+    return out
+
+
+def _part_lengths(raw: str) -> list[int]:
+    """The lengths of a compound's folded parts, as the tokenizer counts them."""
+    return [len(part) for part in _HYPHENS.split(fold(raw))]

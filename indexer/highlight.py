@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .analysis import ANALYZER
+from .analysis import index_spans
 from .passages import sentence_spans
 from .query import Marks
 
@@ -22,11 +22,12 @@ def find_matches(text: str, marks: Marks) -> list[Match]:
         return []
     found: list[Match] = []
     by_pos: dict[int, list[tuple[str, int, int]]] = {}
-    for t in ANALYZER(text, positions=True, chars=True):
-        if t.text in marks.stems:
-            found.append((t.startchar, t.endchar, t.text))
-        if marks.phrases:
-            by_pos.setdefault(t.pos, []).append((t.text, t.startchar, t.endchar))
+    stems, phrases = marks.stems, marks.phrases
+    for term, pos, start, end in index_spans(text):
+        if term in stems:
+            found.append((start, end, term))
+        if phrases:
+            by_pos.setdefault(pos, []).append((term, start, end))
     for phrase in marks.phrases:
         key = " ".join(phrase)
         for pos, tokens in by_pos.items():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from whoosh import query as wq
-
 from .analysis import ANALYZER, WORD_RE, analyze, fold, stem
 from .schema import SEARCH_FIELDS
 
@@ -40,11 +38,14 @@ def correct(word: str, searcher) -> str | None:
 
 def surface_form(term: str, searcher) -> str | None:
     """A word as written in a passage holding the stem `term`."""
-    for hit in searcher.search(wq.Term("body", term), limit=1):
-        text = hit["body"]
-        for t in ANALYZER(text, chars=True):
-            if t.text == term:
-                return text[t.startchar : t.endchar].lower()
+    reader = searcher.reader()
+    if ("body", term) not in reader:
+        return None
+    # The first passage holding it will do: no need to score them all.
+    text = searcher.stored_fields(reader.first_id("body", term))["body"]
+    for t in ANALYZER(text, chars=True):
+        if t.text == term:
+            return text[t.startchar : t.endchar].lower()
     return None
 
 

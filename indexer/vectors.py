@@ -11,7 +11,6 @@ lengths, so rankings are the same as Whoosh's.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
@@ -24,12 +23,79 @@ MEMO_SIZE = 24  # evaluated query nodes kept per searcher (each ~5 bytes a passa
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
-@dataclass
 class Scored:
-    """A query node's result: which passages match, and their scores."""
+    """A query node's result: the passages it matches and their scores, held sparse
+    (sorted passage numbers and their scores) or dense (a mask and a score per
+    passage), whichever the node made; the other form is made on demand."""
 
-    mask: np.ndarray  # bool, one per passage
-    score: np.ndarray  # float32, zero where mask is False
+    __slots__ = ("size", "_ids", "_values", "_mask", "_score")
+
+    def __init__(self, size: int, ids=None, values=None, mask=None, score=None) -> None:
+        self.size = size
+        self._ids, self._values, self._mask, self._score = ids, values, mask, score
+
+    @property
+    def sparse(self) -> bool:
+        return self._ids is not None
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Matching passage numbers, ascending."""
+        if self._ids is None:
+            self._ids = np.flatnonzero(self._mask)
+        return self._ids
+
+    @property
+    def values(self) -> np.ndarray:
+        """The scores of `ids`."""
+        if self._values is None:
+            self._values = self._score[self.ids] if self._score is not None else self._zeros()
+        return self._values
+
+    @property
+    def mask(self) -> np.ndarray:
+        """bool, one per passage."""
+        if self._mask is None:
+            self._mask = np.zeros(self.size, dtype=bool)
+            self._mask[self._ids] = True
+        return self._mask
+
+    @property
+    def score(self) -> np.ndarray:
+        """float32, one per passage, zero where it does not match."""
+        if self._score is None:
+            self._score = np.zeros(self.size, dtype=np.float32)
+            self._score[self.ids] = self.values
+        return self._score
+
+    def _zeros(self) -> np.ndarray:
+        return np.zeros(len(self.ids), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._ids) if self._ids is not None else int(np.count_nonzero(self._mask))
+
+    def at(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each of `ids` (ascending) matches, and its score (0 if not)."""
+        if self._ids is None:
+            return self._mask[ids], self._score[ids]
+        if not len(self._ids):
+            return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.float32)
+        pos = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+        hit = self._ids[pos] == ids
+        return hit, np.where(hit, self.values[pos], 0).astype(np.float32)
+
+    def freeze(self) -> None:
+        for array in (self._ids, self._values, self._mask, self._score):
+            if array is not None and array.flags.owndata:
+                array.flags.writeable = False
+
+
+def _sparse(size: int, ids: np.ndarray, values: np.ndarray) -> Scored:
+    return Scored(size, ids=ids, values=values)
+
+
+def _dense(mask: np.ndarray, score: np.ndarray) -> Scored:
+    return Scored(len(mask), mask=mask, score=score)
 
 
 class Vectors:
@@ -51,11 +117,7 @@ class Vectors:
         # Query nodes already evaluated (feedback and tiers re-run the same
         # clauses); keyed by Whoosh's query equality.
         self._memo: OrderedDict[wq.Query, Scored] = OrderedDict()
-        nothing = np.zeros(self.size, dtype=bool)
-        nothing.flags.writeable = False
-        zeros = np.zeros(self.size, dtype=np.float32)
-        zeros.flags.writeable = False
-        self._nothing = Scored(nothing, zeros)
+        self._nothing = _sparse(self.size, np.zeros(0, np.int64), np.zeros(0, np.float32))
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
 
@@ -107,15 +169,14 @@ class Vectors:
     # -- evaluation -----------------------------------------------------------
 
     def evaluate(self, q: wq.Query) -> Scored:
-        """The mask and scores of a query tree (read-only arrays: never mutate)."""
+        """The passages and scores of a query tree (read-only arrays: never mutate)."""
         try:
             found = self._memo.get(q)
         except TypeError:  # an unhashable query
             return self._evaluate(q)
         if found is None:
             found = self._evaluate(q)
-            found.mask.flags.writeable = False
-            found.score.flags.writeable = False
+            found.freeze()
             self._memo[q] = found
             if len(self._memo) > MEMO_SIZE:
                 self._memo.popitem(last=False)
@@ -125,38 +186,20 @@ class Vectors:
         if isinstance(q, wq.Term):
             return self._term(q)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return self._empty()
+            return self._nothing
         if isinstance(q, wq.Every):
-            return Scored(self.live.copy(), np.where(self.live, q.boost, 0).astype(np.float32))
+            return _dense(self.live.copy(), np.where(self.live, q.boost, 0).astype(np.float32))
         if isinstance(q, wq.DisjunctionMax):
-            parts = [self.evaluate(s) for s in q.subqueries]
-            mask = np.logical_or.reduce([p.mask for p in parts])
-            stacked = np.stack([p.score for p in parts])
-            best = stacked.max(axis=0)
-            score = best + q.tiebreak * (stacked.sum(axis=0) - best)
-            return Scored(mask, score * q.boost)
+            return self._union([self.evaluate(s) for s in q.subqueries], q.boost, q.tiebreak)
         if isinstance(q, wq.Or):
-            return self._boost(self._union([self.evaluate(s) for s in q.subqueries]), q.boost)
+            return self._union([self.evaluate(s) for s in q.subqueries], q.boost)
         if isinstance(q, wq.And):
-            parts = [self.evaluate(s) for s in q.subqueries]
-            mask = np.logical_and.reduce([p.mask for p in parts])
-            score = np.sum([p.score for p in parts], axis=0) * mask
-            return self._boost(Scored(mask, score), q.boost)
-        if isinstance(q, wq.AndNot):
-            a, b = self.evaluate(q.a), self.evaluate(q.b)
-            mask = a.mask & ~b.mask
-            return Scored(mask, a.score * mask)
-        if isinstance(q, wq.AndMaybe):
-            a, b = self.evaluate(q.a), self.evaluate(q.b)
-            return Scored(a.mask, a.score + b.score * a.mask)
-        if isinstance(q, wq.Require):
-            a, b = self.evaluate(q.a), self.evaluate(q.b)
-            mask = a.mask & b.mask
-            return Scored(mask, a.score * mask)
+            return self._intersection([self.evaluate(s) for s in q.subqueries], q.boost)
+        if isinstance(q, (wq.AndNot, wq.AndMaybe, wq.Require)):
+            return self._binary(q, self.evaluate(q.a), self.evaluate(q.b))
         if isinstance(q, wq.Not):
-            inner = self.evaluate(q.query)
-            mask = self.live & ~inner.mask
-            return Scored(mask, np.zeros(self.size, dtype=np.float32))
+            mask = self.live & ~self.evaluate(q.query).mask
+            return _dense(mask, np.zeros(self.size, dtype=np.float32))
         if isinstance(q, wq.Phrase) and q.slop == 1 and self._has_positions(q.fieldname):
             return self._phrase(q)
         return self._matched_by_whoosh(q)
@@ -165,18 +208,87 @@ class Vectors:
         schema = self.searcher.schema
         return field in schema and schema[field].format.supports("positions")
 
-    def _empty(self) -> Scored:
-        return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float32))
-
-    def _boost(self, scored: Scored, boost: float) -> Scored:
-        return Scored(scored.mask, scored.score * boost) if boost != 1.0 else scored
-
-    def _union(self, parts: list[Scored]) -> Scored:
+    def _union(self, parts: list[Scored], boost: float, tiebreak: float = 1.0) -> Scored:
+        """Passages matching any part; scored by the sum of the parts' scores, or
+        with a tiebreak below 1 by the best part's plus tiebreak x the others'."""
+        parts = [p for p in parts if len(p)]
         if not parts:
-            return self._empty()
-        return Scored(
-            np.logical_or.reduce([p.mask for p in parts]), np.sum([p.score for p in parts], axis=0)
-        )
+            return self._nothing
+        if len(parts) == 1:
+            only = parts[0]
+            if boost == 1.0:
+                return only
+            if only.sparse:
+                return _sparse(self.size, only.ids, only.values * np.float32(boost))
+            return _dense(only.mask, only.score * np.float32(boost))
+        if all(p.sparse for p in parts) and sum(len(p) for p in parts) <= self.size // 8:
+            ids, inverse = np.unique(np.concatenate([p.ids for p in parts]), return_inverse=True)
+            values = np.concatenate([p.values for p in parts]).astype(np.float64)
+            total = np.bincount(inverse, weights=values, minlength=len(ids))
+            if tiebreak != 1.0:
+                best = np.zeros(len(ids))
+                np.maximum.at(best, inverse, values)
+                total = best + tiebreak * (total - best)
+            return _sparse(self.size, ids, (total * boost).astype(np.float32))
+        mask = np.zeros(self.size, dtype=bool)
+        total = np.zeros(self.size, dtype=np.float32)
+        best = np.zeros(self.size, dtype=np.float32) if tiebreak != 1.0 else None
+        for p in parts:
+            if p.sparse:  # each part's ids are distinct, so fancy += is exact
+                mask[p.ids] = True
+                total[p.ids] += p.values
+                if best is not None:
+                    best[p.ids] = np.maximum(best[p.ids], p.values)
+            else:
+                mask |= p.mask
+                total += p.score
+                if best is not None:
+                    np.maximum(best, p.score, out=best)
+        if best is not None:
+            total = best + np.float32(tiebreak) * (total - best)
+        if boost != 1.0:
+            total *= np.float32(boost)
+        return _dense(mask, total)
+
+    def _intersection(self, parts: list[Scored], boost: float) -> Scored:
+        """Passages matching every part, scored by the sum of the parts' scores."""
+        if not parts:
+            return self._nothing
+        sparse = [p for p in parts if p.sparse]
+        if sparse:
+            first = min(sparse, key=len)
+            ids, total = first.ids, first.values.astype(np.float32)
+            for p in parts:
+                if p is first:
+                    continue
+                hit, values = p.at(ids)
+                ids, total = ids[hit], total[hit] + values[hit]
+                if not len(ids):
+                    return self._nothing
+            return _sparse(self.size, ids, total * np.float32(boost))
+        mask = parts[0].mask.copy()
+        total = parts[0].score.copy()
+        for p in parts[1:]:
+            mask &= p.mask
+            total += p.score
+        total *= mask
+        if boost != 1.0:
+            total *= np.float32(boost)
+        return _dense(mask, total)
+
+    def _binary(self, q: wq.Query, a: Scored, b: Scored) -> Scored:
+        """AndNot (a without b), Require (a with b) and AndMaybe (a, plus b's
+        score where both match); scored by a (and b for AndMaybe)."""
+        if a.sparse:
+            hit, values = b.at(a.ids)
+            if isinstance(q, wq.AndMaybe):
+                return _sparse(self.size, a.ids, a.values + values)
+            keep = ~hit if isinstance(q, wq.AndNot) else hit
+            return _sparse(self.size, a.ids[keep], a.values[keep])
+        if isinstance(q, wq.AndMaybe):
+            return _dense(a.mask, a.score + b.score * a.mask)
+        mask = a.mask & (~b.mask if isinstance(q, wq.AndNot) else b.mask)
+        return _dense(mask, a.score * mask)
 
     def _term(self, q: wq.Term) -> Scored:
         field = q.fieldname
@@ -185,15 +297,14 @@ class Vectors:
         ids, tfs = self.postings(field, q.text)
         if not len(ids):
             return self._nothing
-        out = self._empty()
-        out.mask[ids] = True
         if self.searcher.schema[field].scorable:
             idf = self.searcher.idf(field, q.text)
+            tfs = tfs.astype(np.float32)
             norm = self._norm(field)[ids]
-            out.score[ids] = idf * tfs * (self.k1 + 1) / (tfs + norm) * q.boost
+            values = (idf * (self.k1 + 1) * q.boost) * tfs / (tfs + norm)
         else:
-            out.score[ids] = q.boost
-        return out
+            values = np.full(len(ids), q.boost, dtype=np.float32)
+        return _sparse(self.size, ids, values.astype(np.float32, copy=False))
 
     def _phrase(self, q: wq.Query) -> Scored:
         """Passages where the words follow each other, found by each segment's
@@ -201,31 +312,39 @@ class Vectors:
         to_bytes = self.searcher.schema[q.fieldname].to_bytes
         words = [to_bytes(w) for w in q.words]
         parts = [leaf.phrase(q.fieldname, words) + offset for leaf, offset in self.leaves]
-        docs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._scored_as_words(q, np.concatenate(parts) if parts else np.zeros(0, np.int64))
+
+    def _scored_as_words(self, q: wq.Phrase, docs: np.ndarray) -> Scored:
+        """The passages `docs` of a phrase, scored as the sum of its words there."""
+        docs = docs[self.live[docs]] if self.deletions else docs
         if not len(docs):
             return self._nothing
-        out = self._empty()
-        out.mask[docs] = True
-        out.mask &= self.live
-        words_scored = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
-        out.score = np.sum([w.score for w in words_scored], axis=0) * out.mask * q.boost
-        return out
+        total = np.zeros(len(docs), dtype=np.float32)
+        for word in q.words:
+            total += self._term_at(q.fieldname, word, docs)
+        return _sparse(self.size, docs, total * np.float32(q.boost))
+
+    def _term_at(self, field: str, text: str, docs: np.ndarray) -> np.ndarray:
+        """A term's scores at the passages `docs` (ascending) alone: a binary search
+        in its postings, so a phrase of common words never scores them all."""
+        ids, tfs = self.postings(field, text)
+        if not len(ids):
+            return np.zeros(len(docs), dtype=np.float32)
+        pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+        tf = np.where(ids[pos] == docs, tfs[pos], 0).astype(np.float32)
+        if not self.searcher.schema[field].scorable:
+            return (tf > 0).astype(np.float32)
+        idf = self.searcher.idf(field, text)
+        return ((idf * (self.k1 + 1)) * tf / (tf + self._norm(field)[docs])).astype(np.float32)
 
     def _matched_by_whoosh(self, q: wq.Query) -> Scored:
-        """Phrases and anything else: Whoosh finds the passages; a phrase scores
-        as the sum of its words there."""
-        out = self._empty()
-        docs = list(self.searcher.docs_for_query(q))
-        if not docs:
-            return out
-        out.mask[docs] = True
-        out.mask &= self.live
+        """Anything else (phrases with slop, ranges): Whoosh finds the passages; a
+        phrase scores as the sum of its words there, the rest by their boost."""
+        docs = np.unique(np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64))
         if isinstance(q, wq.Phrase):
-            words = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
-            out.score = np.sum([w.score for w in words], axis=0) * out.mask * q.boost
-        else:
-            out.score[out.mask] = q.boost
-        return out
+            return self._scored_as_words(q, docs)
+        docs = docs[self.live[docs]] if self.deletions else docs
+        return _sparse(self.size, docs, np.full(len(docs), q.boost, dtype=np.float32))
 
     # -- ranking --------------------------------------------------------------
 
@@ -235,16 +354,18 @@ class Vectors:
         """The best `need` passages, those matching `every` first; with the number
         of matching passages and of those matching `every`."""
         scored = self.evaluate(query)
-        mask = scored.mask & self.live
-        total = int(mask.sum())
+        candidates, scores = scored.ids, scored.values
+        if self.deletions:
+            live = self.live[candidates]
+            candidates, scores = candidates[live], scores[live]
+        total = len(candidates)
         if not total:
             return [], 0, 0
-        tier = self.evaluate(every).mask & mask if every is not None else mask
-        every_n = int(tier.sum())
-        candidates = np.flatnonzero(mask)
+        tier = self.evaluate(every).at(candidates)[0] if every is not None else None
+        every_n = int(np.count_nonzero(tier)) if tier is not None else total
         # Every-word matches first, then by score, then by passage number.
-        scores = scored.score[candidates].astype(np.float64)
-        later = (~tier[candidates]).astype(np.int8)
+        scores = scores.astype(np.float64)
+        later = np.zeros(total, np.int8) if tier is None else (~tier).astype(np.int8)
         if len(candidates) > need:
             # Keep the best `need` by (tier, score), ties at the cut included.
             key = scores - later * (scores.max() - scores.min() + 1.0)

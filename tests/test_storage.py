@@ -21,7 +21,7 @@ from whoosh.fields import NUMERIC
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import ANALYZER, index_terms
+from indexer.analysis import ANALYZER, index_spans, index_terms
 from indexer.build import build_index
 from indexer.errors import IndexBroken
 from indexer.models import Passage, Query
@@ -183,7 +183,9 @@ def test_a_segment_too_big_for_one_pass_is_written_as_several(tmp_path, monkeypa
     pack = write(tmp_path / "pack", [(PackWriter, items, (), {"merge": False})])
     assert len(segments(pack)) > 3
     w3 = write(tmp_path / "w3", [(w3_writer, items, (), {})])
-    got, expected = probe(pack)["queries"], probe(w3)["queries"]
+    several, one = probe(pack), probe(w3)
+    assert several["within"] == one["within"] and one["within"]  # fuzzy words, per segment
+    got, expected = several["queries"], one["queries"]
     assert got.keys() == expected.keys()
     for query in got:
         if query.startswith(("Wildcard", "TermRange", "Prefix", "FuzzyTerm")):
@@ -255,3 +257,12 @@ def test_the_fast_analysis_path_yields_the_analyzers_terms(text):
 def test_length_bytes_match_whoosh():
     lengths = np.arange(0, 120_000, 7)
     assert length_bytes(lengths).tolist() == [length_to_byte(int(n)) for n in lengths]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80))
+def test_the_fast_highlighting_path_yields_the_analyzers_spans(text):
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)
+    ]
+    assert index_spans(text) == tokens
