@@ -109,10 +109,14 @@ def test_lock_refuses_a_second_build(tmp_path):
 
 def test_second_concurrent_build_process_is_refused(tmp_path):
     src, index = tmp_path / "src", tmp_path / "index"
-    big_corpus(src, 150)
-    first = start_build(src, index, "--full")
+    big_corpus(src, 3)
+    # A first build, held at its lock for as long as the test needs (builds are
+    # too quick now to be caught in the act reliably).
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(index)], stdout=subprocess.PIPE, text=True
+    )
     try:
-        wait_for_scratch(index, first)
+        assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
         second = subprocess.run(
             [SEEDSEARCH, "index", "--source", str(src), "--index", str(index)],
@@ -121,11 +125,28 @@ def test_second_concurrent_build_process_is_refused(tmp_path):
             timeout=30,
         )
         assert second.returncode == 1
-        assert "Another build" in second.stderr and "Traceback" not in second.stderr
-        assert time.monotonic() - started < 5  # refused at once, not queued
+        assert f"Another build of {index} is running (pid {holder.pid})" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert time.monotonic() - started < 10  # refused at once, not queued
     finally:
-        out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
+        holder.kill()
+        holder.communicate()
+    assert seedsearch_index(src, index).returncode == 0  # the lock went with its holder
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from indexer import store
+with store.build_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+def seedsearch_index(src: Path, index: Path) -> subprocess.CompletedProcess:
+    argv = [SEEDSEARCH, "index", "-q", "--source", str(src), "--index", str(index)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
 
 def test_reader_sees_old_index_until_new_one_is_committed(tmp_path, request):
@@ -160,7 +181,7 @@ def test_kill_9_mid_build_leaves_the_old_index_searchable(tmp_path, trial):
     build_index(src, index)
     with Engine(index) as engine:
         before = engine.search(Query("w1 w2", per_page=5))
-    big_corpus(src / "more", 150)
+    big_corpus(src / "more", 600)  # a build of a few seconds, to be killed in
     proc = start_build(src, index, "--full")
     wait_for_scratch(index, proc)
     time.sleep(random.Random(trial).uniform(0, 0.8))
@@ -174,7 +195,7 @@ def test_kill_9_mid_build_leaves_the_old_index_searchable(tmp_path, trial):
     report = build_index(src, index)
     assert report.generation == 2 and not list(index.glob("*.tmp"))
     with Engine(index) as engine:
-        assert engine.health().documents == 162
+        assert engine.health().documents == 612
 
 
 def test_parallel_build_with_a_worker_that_reads_nothing(corpus, tmp_path):

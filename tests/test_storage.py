@@ -34,6 +34,7 @@ from indexer.search import Engine
 from indexer.storage.codec import PACK_EXT, PackSegment, pack_fields
 from indexer.storage.inversion import length_bytes
 from indexer.storage.pack import Pack, PackError, write_pack
+from indexer.storage.perdoc import DOCS_EXT
 from indexer.storage.writer import PackWriter
 
 from .conftest import SEED_DOC, SEEDS
@@ -207,11 +208,12 @@ def test_the_build_writes_pack_segments_and_vectors_read_them_in_place(tmp_path)
         assert engine.search(Query("memorial")).total > 0
 
 
+@pytest.mark.parametrize("ext", [PACK_EXT, DOCS_EXT])
 @pytest.mark.parametrize("damage", ["truncate", "zero-footer", "garble-directory", "bad-array"])
-def test_a_damaged_pack_is_refused_at_open(tmp_path, damage):
+def test_a_damaged_pack_is_refused_at_open(tmp_path, damage, ext):
     index = tmp_path / "index"
     build_index(SEEDS, index)
-    [pak] = list(index.glob(f"gen-*/*{PACK_EXT}"))
+    [pak] = list(index.glob(f"gen-*/*{ext}"))
     data = bytearray(pak.read_bytes())
     if damage == "truncate":
         data = data[: len(data) // 2]
@@ -220,7 +222,8 @@ def test_a_damaged_pack_is_refused_at_open(tmp_path, damage):
     elif damage == "garble-directory":
         data[-100] ^= 0xFF
     else:  # a consistent file whose arrays do not fit together
-        data = _rewrite_array(pak, "body/post_ptr", lambda a: a[::-1].copy())
+        name = "body/post_ptr" if ext == PACK_EXT else "stored/body/text_offsets"
+        data = _rewrite_array(pak, name, lambda a: a[::-1].copy())
     pak.chmod(0o644)
     pak.write_bytes(bytes(data))
     with pytest.raises(IndexBroken), Engine(index) as engine:

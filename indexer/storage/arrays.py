@@ -34,10 +34,8 @@ class PackLeaf:
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's field length byte (0 where the field is empty)."""
-        f = self.pack.fields.get(field)
-        if f is None or f.lengths is None:
-            return np.zeros(self.reader.doc_count_all(), dtype=np.uint8)
-        return f.lengths
+        found = self.reader._perdoc.lengths(field)
+        return np.zeros(self.reader.doc_count_all(), np.uint8) if found is None else found
 
     def phrase(self, field: str, words: list[bytes]) -> np.ndarray:
         """Documents where `words` occur one after the other: a chain of binary

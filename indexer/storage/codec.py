@@ -1,8 +1,8 @@
 """A Whoosh codec whose postings are flat numpy arrays in one pack file per segment.
 
-Stored fields and field-length columns stay Whoosh 3's (W3Codec); the term
-dictionary and postings live in ``<segment>.pak`` (see pack.py for the file
-layout and inversion.py for how it is built). Per field the pack holds:
+The term dictionary and postings live in ``<segment>.pak`` (see pack.py for the
+file layout and inversion.py for how it is built); stored fields, field lengths
+and columns in ``<segment>.docs`` (perdoc.py). Per field the postings pack holds:
 
     terms, term_offsets   sorted term bytes, concatenated, and where each starts
     keys                  each term's first 8 bytes as a uint64, for searchsorted
@@ -12,7 +12,6 @@ layout and inversion.py for how it is built). Per field the pack holds:
     stat_*                Whoosh's TermInfo statistics per term
     pos_ptr, positions    global positions (document base + position), sorted
     docbase               each document's base position
-    lengths               each document's field length byte (scorable fields)
 
 Every Whoosh API keeps working through the codec: Searcher, matchers (as list
 matchers over the arrays), merges, deletions and clean_files. seedsearch's
@@ -34,6 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .inversion import FieldBuffer
 from .pack import Pack, PackError, write_pack
+from .perdoc import PackPerDocReader, PackPerDocWriter
 
 PACK_EXT = ".pak"
 LAYOUT = 1  # the arrays' meaning; pack.VERSION is the container's
@@ -47,6 +47,12 @@ class PackCodec(W3Codec):
 
     def terms_reader(self, storage, segment):
         return PackTermsReader(storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return PackPerDocWriter(storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return PackPerDocReader(storage, segment)
 
     def new_segment(self, storage, indexname):
         return PackSegment(self, indexname)
@@ -162,7 +168,6 @@ class PackField:
         self.pos_ptr = get("pos_ptr")
         self.positions = get("positions")
         self.docbase = get("docbase")
-        self.lengths = get("lengths")
         self.count = 0 if self.keys is None else len(self.keys)
         self._validate(pack.name)
 
@@ -186,7 +191,6 @@ class PackField:
             check(stat is None or len(stat) == n, "term statistics")
         for per_posting in (self.freqs, self.weights):
             check(per_posting is None or len(per_posting) == len(self.docs), "frequencies")
-        check(self.lengths is None or len(self.lengths) == self.doccount, "field lengths")
         if self.positions is not None:
             check(self.freqs is not None and self.pos_ptr is not None, "position pointers")
             check(self.docbase is not None and len(self.docbase) == self.doccount + 1, "bases")

@@ -265,8 +265,6 @@ def _invert_positional(field, encoded, terms, docs, positions, doccount) -> Fiel
         "docbase": docbase,
         **_stats(post_docs, post_terms, freqs.astype(np.float64), pointers, length_b, count),
     }
-    if length_b is not None:
-        arrays["lengths"] = length_b
     return FieldArrays(field.name, arrays, count, len(post_docs))
 
 
@@ -284,8 +282,6 @@ def _invert_plain(field, encoded, terms, docs, weights, doccount) -> FieldArrays
         "docs": post_docs.astype(np.uint32),
         **_stats(post_docs, post_terms, weights.astype(np.float64), pointers, lengths, count),
     }
-    if lengths is not None:
-        arrays["lengths"] = lengths
     if len(weights) and not np.all(weights == 1.0):
         arrays["weights"] = weights.astype(np.float32)
     return FieldArrays(field.name, arrays, count, len(post_docs))

@@ -99,6 +99,9 @@ class Pack:
             self._arrays[name] = found
         return found
 
+    def names(self) -> list[str]:
+        return list(self._directory)
+
     def get(self, name: str) -> np.ndarray | None:
         return self.array(name) if name in self._directory else None
 
