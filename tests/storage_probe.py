@@ -21,6 +21,7 @@ QUERIES = [
     wq.Term("body", "the"),
     wq.Term("title", "russia"),
     wq.Term("doc", "b.txt"),
+    wq.Term("doc", "moved/b2.txt"),
     wq.Phrase("body", ["human", "right"]),
     wq.Phrase("body", ["the", "war"]),
     wq.Phrase("body", ["war", "chechnya"], slop=5),

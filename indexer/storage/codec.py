@@ -247,6 +247,13 @@ class PackField:
         """Term i's global positions, ascending."""
         return self.positions[int(self.pos_ptr[i]) : int(self.pos_ptr[i + 1])]
 
+    def doc_lengths(self) -> np.ndarray:
+        """Each document's exact length in this field: its number of occurrences."""
+        weights = self.freqs if self.freqs is not None else self.weights
+        if weights is None:
+            return np.bincount(self.docs, minlength=self.doccount)
+        return np.bincount(self.docs, weights=weights, minlength=self.doccount).astype(np.int64)
+
     def term_info(self, i: int) -> TermInfo:
         start, end = self.span(i)
         scored = self.stat_minlen is not None

@@ -11,6 +11,8 @@ another, so memory stays bounded however much is added.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDAnalyzer
@@ -152,6 +154,57 @@ class PackWriter(SegmentWriter):
                 new[olds] = np.fromiter(docmap.values(), dtype=np.int64, count=len(docmap))
         for name in sorted(names):
             self._copy_field(pack.fields[name], self.schema[name], name, new)
+        self._added = True
+
+    def copy_documents(
+        self, reader, docnums: list[int], changes: dict[str, Callable[[dict], object]]
+    ) -> None:
+        """Add copies of the documents `docnums` of the pack segment `reader`, with
+        each field of `changes` set anew from the old stored fields (a moved file's
+        id, doc and folders); every other field's postings are copied as arrays,
+        not analysed again."""
+        pack = pack_fields(reader)
+        if pack is None:
+            raise ValueError("only pack segments are copied without analysis")
+        self._check_state()
+        base, perdoc, schema = self.docnum, self.perdocwriter, self.schema
+        new = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        new[np.asarray(docnums, dtype=np.int64)] = np.arange(base, base + len(docnums))
+        old_perdoc = reader._perdoc
+        # Exact lengths (the per-document ones are rounded to a byte), so that
+        # field totals, and so scores, are those of indexing the text again.
+        lengths = {
+            name: field.doc_lengths()
+            for name, field in pack.fields.items()
+            if name in schema and schema[name].scorable and name not in changes
+        }
+        names = sorted(
+            n for n in schema.names() if n in changes or n in pack.fields or schema[n].stored
+        )
+        for old in docnums:
+            stored = reader.stored_fields(old)
+            docnum = self.docnum
+            perdoc.start_doc(docnum)
+            for name in names:
+                field = schema[name]
+                if name in changes:
+                    value = changes[name](stored)
+                    if value is None:
+                        continue
+                    length = self._index_field(name, field, value, docnum) if field.indexed else 0
+                    perdoc.add_field(name, field, value if field.stored else None, length)
+                    continue
+                length = int(lengths[name][old]) if name in lengths else 0
+                if name in stored or length:
+                    perdoc.add_field(name, field, stored.get(name), length)
+                if field.column_type and old_perdoc.has_column(name):
+                    value = old_perdoc.column_reader(name, field.column_type)[old]
+                    perdoc.add_column_value(name, field.column_type, value)
+            perdoc.finish_doc()
+            self.docnum += 1
+        for name in sorted(pack.fields):
+            if name in schema and name not in changes:
+                self._copy_field(pack.fields[name], schema[name], name, new)
         self._added = True
 
     def _copy_field(self, field, fieldobj, name: str, new: np.ndarray) -> None:
