@@ -239,6 +239,84 @@ def run_queries(mode: Mode, corpus1: Path, notes: list[str]) -> dict:
     return out
 
 
+def run_cold(mode: Mode, corpus1: Path, notes: list[str]) -> dict:
+    """The mix twice in a fresh seedsearch process, with no warm-up (and the page cache
+    dropped when running as root): first use against steady state."""
+    import perf_query
+    from perf_report import latency_summary
+
+    out = {}
+    for copies in mode.query_scales:
+        dropped = drop_page_cache()
+        raw = WORK / "raw" / f"query-cold-x{copies}.jsonl"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        log(f"queries seedsearch ×{copies}, cold (page cache dropped: {dropped}) ...")
+        argv = [str(PYTHON), str(BENCH / "perf_query.py"), "seedsearch"]
+        argv += [str(index_path("seedsearch", copies)), str(corpus1), "--cold", "--rounds", "2"]
+        subprocess.run([*argv, "--out", str(raw)], check=True, cwd=ROOT, timeout=600)
+        run = perf_query.read_run(raw)
+        passes = []
+        for n in (0, 1):
+            rows = [i for i, r in enumerate(run["rounds"]) if r == n]
+            part = {**run, "queries": len(rows), "done": len(rows)}
+            for key in ("kinds", "qs", "ms", "totals"):
+                part[key] = [run[key][i] for i in rows]
+            passes.append(part)
+        first, second = (latency_summary([p]) for p in passes)
+        out[str(copies)] = {
+            "dropped": dropped,
+            "first": first,
+            "second": second,
+            "first_s": sum(passes[0]["ms"]) / 1000,
+            "second_s": sum(passes[1]["ms"]) / 1000,
+        }
+        c = out[str(copies)]
+        log(f"  pass 1 {c['first_s']:.2f} s, pass 2 {c['second_s']:.2f} s")
+    return out
+
+
+def drop_page_cache() -> bool:
+    """Empty the kernel's page cache (root only), so index files are read from disk."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+        return True
+    except OSError:
+        return False
+
+
+UPDATED_BOOK = "copy-01/40-matthew.md"
+
+
+def run_update(corpora: dict, runs: int = 3) -> dict | None:
+    """`seedsearch index` after one book of the ×10 corpus changed, on a copy of the
+    ×10 index (hard links: the index is never rewritten in place)."""
+    base = index_path("seedsearch", 10)
+    if 10 not in corpora or not seedsearch_index_ok(base):
+        return None
+    source = corpora[10].path
+    changed = WORK / "corpus" / "x10-changed"
+    if not changed.exists():
+        shutil.copytree(source, changed, copy_function=os.link)
+        book = changed / UPDATED_BOOK
+        text = book.read_text("utf-8")
+        book.unlink()  # a new file, not the hard-linked original
+        book.write_text(text.replace("Jesus", "Yeshua"), "utf-8")
+    times = []
+    for n in range(runs):
+        scratch = WORK / "index" / "update-x10"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(base, scratch, symlinks=True, copy_function=os.link)
+        log(f"update ×10, one book changed (run {n + 1}/{runs}) ...")
+        argv = [str(SEEDSEARCH), "index", "-q", "--source", str(changed), "--index", str(scratch)]
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - started)
+        log(f"  {times[-1]:.2f} s")
+    shutil.rmtree(WORK / "index" / "update-x10", ignore_errors=True)
+    return {"book": UPDATED_BOOK, "seconds": statistics.median(times), "all": times, "runs": runs}
+
+
 def serve_available() -> bool:
     cmd = [str(SEEDSEARCH), "serve", "--help"]
     return subprocess.run(cmd, capture_output=True, cwd=ROOT).returncode == 0
@@ -434,8 +512,10 @@ def main() -> None:
     corpora = {n: kjv.corpus(WORK, n) for n in scales}
     notes: list[str] = []
     builds = run_builds(mode, corpora, args.reuse, notes)
+    update = run_update(corpora) if 10 in corpora else None
     corpus1 = corpora[1].path
     queries = run_queries(mode, corpus1, notes)
+    cold = run_cold(mode, corpus1, notes)
     http, http_mix = run_http(mode, corpus1, notes)
     profiles = run_profiles(corpus1, max(mode.query_scales)) if mode.profile else []
     if mode.big:
@@ -461,6 +541,8 @@ def main() -> None:
         "http_seconds": mode.http_seconds,
         "builds": builds,
         "queries": queries,
+        "cold": cold,
+        "update": update,
         "http": http,
         "notes": notes,
         "profiles": profiles,

@@ -1,8 +1,11 @@
 """Engine-side query latency, including highlighting of the 10 hits, for one system.
 
 Runs in its own process (so one system's caches and memory do not colour another's):
-    perf_query.py SYSTEM INDEX CORPUS [--rounds N] [--out FILE]
+    perf_query.py SYSTEM INDEX CORPUS [--rounds N] [--cold] [--out FILE]
 SYSTEM is seedsearch (one warm Engine), naive (index opened per query) or fts5.
+--cold skips the warm-up: the first round is the first use of a freshly started
+process; seedsearch's result cache is emptied between rounds, so no round is
+answered from it.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def seedsearch_runner(index: Path) -> Callable[[MixQuery], int]:
             return -1
         return result.total
 
+    run.reset = engine.clear_cache  # type: ignore[attr-defined]
     return run
 
 
@@ -52,21 +56,27 @@ def fts5_runner(index: Path) -> Callable[[MixQuery], int]:
 RUNNERS = {"seedsearch": seedsearch_runner, "naive": naive_runner, "fts5": fts5_runner}
 
 
-def measure(system: str, index: Path, corpus: Path, rounds: int, out: TextIO) -> None:
-    """Warm up on queries outside the mix, then time each query of the mix once per round,
-    writing one JSON line per query as it goes (a run stopped early keeps what it did)."""
+def measure(
+    system: str, index: Path, corpus: Path, rounds: int, out: TextIO, cold: bool = False
+) -> None:
+    """Warm up on queries outside the mix (unless cold), then time each query of the mix
+    once per round, writing one JSON line per query as it goes (a run stopped early keeps
+    what it did)."""
     mix = query_mix(corpus)
     run = RUNNERS[system](index)
-    for q in warmup_mix(corpus, mix):
-        run(q)
+    if not cold:
+        for q in warmup_mix(corpus, mix):
+            run(q)
     out.write(json.dumps({"system": system, "queries": len(mix), "rounds": rounds}) + "\n")
-    for _ in range(rounds):
+    for n in range(rounds):
+        if n and cold and hasattr(run, "reset"):
+            run.reset()
         for q in mix:
             started = time.perf_counter()
             total = run(q)
             ms = (time.perf_counter() - started) * 1000
-            out.write(json.dumps({"kind": q.kind, "q": q.seedsearch(), "ms": ms, "total": total}))
-            out.write("\n")
+            row = {"kind": q.kind, "q": q.seedsearch(), "ms": ms, "total": total, "round": n}
+            out.write(json.dumps(row) + "\n")
             out.flush()
     out.write(json.dumps({"rss_mb": psutil.Process().memory_info().rss / 1e6}) + "\n")
 
@@ -88,6 +98,7 @@ def read_run(path: Path) -> dict:
         "ms": [x["ms"] for x in rows],
         "totals": [x["total"] for x in rows],
         "errors": sum(1 for x in rows if x["total"] < 0),
+        "rounds": [x.get("round", 0) for x in rows],
         "rss_mb": tail.get("rss_mb", 0.0),
     }
 
@@ -98,13 +109,14 @@ def main() -> None:
     parser.add_argument("index", type=Path)
     parser.add_argument("corpus", type=Path, help="the x1 corpus the query mix is drawn from")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--cold", action="store_true", help="no warm-up; no cached results")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.out:
         with open(args.out, "w") as out:
-            measure(args.system, args.index, args.corpus, args.rounds, out)
+            measure(args.system, args.index, args.corpus, args.rounds, out, args.cold)
         return
-    measure(args.system, args.index, args.corpus, args.rounds, io.StringIO())
+    measure(args.system, args.index, args.corpus, args.rounds, io.StringIO(), args.cold)
 
 
 if __name__ == "__main__":

@@ -135,6 +135,11 @@ class Engine:
                 self._state.close()
                 self._state = None
 
+    def clear_cache(self) -> None:
+        """Forget recent results (benchmarks time the engine, not the cache)."""
+        with self._lock:
+            self._results.clear()
+
     def search(self, query: Query) -> SearchResult:
         """Run one query and return one page of highlighted hits."""
         started = time.perf_counter()
