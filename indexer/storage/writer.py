@@ -35,6 +35,10 @@ class PackWriter(SegmentWriter):
         self._limitmb = limitmb
         self._finished: list = []  # segments this writer already completed
         self._occurrences = 0  # buffered in the segment being written
+        self._names: dict[tuple, list[str]] = {}
+        # Each fast field's last value and its terms: consecutive passages share
+        # their document's title and their section's heading.
+        self._last: dict[str, tuple[str, tuple[list[str], list[int]]]] = {}
         self._fast = {
             name
             for name, field in self.schema.items()
@@ -61,10 +65,9 @@ class PackWriter(SegmentWriter):
         """Add one document; same meaning as Whoosh's, without boosts."""
         self._check_state()
         schema, docnum, perdoc = self.schema, self.docnum, self.perdocwriter
-        names = sorted(name for name in fields if not name.startswith("_"))
-        for name in names:
-            if name not in schema:
-                raise UnknownFieldError(f"No field named {name!r} in {schema}")
+        names = self._names.get(tuple(fields))
+        if names is None:
+            names = self._field_names(fields)
         perdoc.start_doc(docnum)
         try:
             for name in names:
@@ -86,11 +89,26 @@ class PackWriter(SegmentWriter):
         if self._occurrences >= FLUSH_OCCURRENCES:
             self._start_next_segment()
 
+    def _field_names(self, fields: dict) -> list[str]:
+        """The fields of add_document's keywords, sorted, checked against the schema
+        once for each set of keywords."""
+        names = sorted(name for name in fields if not name.startswith("_"))
+        for name in names:
+            if name not in self.schema:
+                raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
+        self._names[tuple(fields)] = names
+        return names
+
     def _index_field(self, name: str, field, value, docnum: int) -> int:
         """Buffer a field's postings; return its length (0 if not scorable)."""
         buffer = self.fieldwriter.buffer(name, field)
         if name in self._fast:
-            words, positions = index_terms(value)
+            last = self._last.get(name)
+            if last is not None and last[0] == value:
+                words, positions = last[1]  # the passage before's title or section
+            else:
+                words, positions = index_terms(value)
+                self._last[name] = (value, (words, positions))
             buffer.add_tokens(docnum, words, positions)
             self._occurrences += len(words)
             return len(words) if field.scorable else 0
