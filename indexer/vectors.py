@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 64 * 2**20  # decoded postings kept per searcher
@@ -87,6 +88,8 @@ class Vectors:
             if (field, text) not in seg:
                 continue
             m = seg.postings(field, text)
+            if isinstance(m, FilterMatcher):  # a segment with deletions: `live` drops them
+                m = m.child
             # Whoosh's W3 blocks hold delta-coded ids and weights (None when all
             # are 1, a float when all are equal); decode a block at a time.
             while m.is_active():

@@ -117,3 +117,21 @@ def test_metadata_written_before_build_records_still_reads(corpus, tmp_path):
     os.rename(src / "a.txt", src / "b.txt")
     assert build_index(src, index).moved == 1  # and an update still works from it
 
+
+def test_search_after_updates_that_leave_deleted_passages_in_a_segment(corpus, tmp_path):
+    # Moved twice: the middle segment keeps one live passage among deleted ones,
+    # and Whoosh then hands out filtered postings the vector scorer must unwrap.
+    src = corpus({"start.txt": text("Start", "starling")})
+    index = tmp_path / "index"
+    build_index(src, index)
+    for name in ("a.txt", "north/b.txt", "north/far/c.txt"):
+        (src / "survey" / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / "survey" / name).write_text(text(name, f"puffin {name}"), "utf-8")
+    build_index(src, index)
+    os.rename(src / "survey", src / "census")
+    build_index(src, index)
+    (src / "archive").mkdir()
+    os.rename(src / "census" / "north", src / "archive" / "north")
+    assert build_index(src, index).moved == 2
+    expected = {"census/a.txt", "archive/north/b.txt", "archive/north/far/c.txt"}
+    assert docs_with(index, "puffin") == expected
