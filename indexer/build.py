@@ -87,7 +87,7 @@ def _build_locked(
     if strict and walk_warnings:
         raise BuildError(f"--strict: {walk_warnings[0]}")
     plan = _plan(files, previous)
-    if previous and not plan.changed and not plan.removed and not plan.moved:
+    if previous and _nothing_to_do(plan, previous[1], walk_warnings):
         return BuildReport(
             unchanged=len(plan.unchanged),
             passages=sum(d.passages for d in plan.unchanged.values()),
@@ -124,6 +124,14 @@ def _record(scratch: Path, report: BuildReport, full: bool) -> None:
         warnings=report.warnings,
     )
     store.write_meta(scratch, replace(meta, build=record))
+
+
+def _nothing_to_do(plan: _Plan, meta: store.IndexMeta, walk_warnings: list[str]) -> bool:
+    """No document changed, and the generation's record of skipped files still holds
+    (files that were skipped and are now gone must leave the status too)."""
+    recorded = meta.build.warnings if meta.build else ()
+    unchanged = not plan.changed and not plan.removed and not plan.moved
+    return unchanged and tuple(walk_warnings) == recorded
 
 
 def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:

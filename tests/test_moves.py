@@ -135,3 +135,13 @@ def test_search_after_updates_that_leave_deleted_passages_in_a_segment(corpus, t
     assert build_index(src, index).moved == 2
     expected = {"census/a.txt", "archive/north/b.txt", "archive/north/far/c.txt"}
     assert docs_with(index, "puffin") == expected
+
+
+def test_a_skipped_file_removed_leaves_the_record_of_the_next_build(corpus, tmp_path):
+    src = corpus({"a.txt": text("Alpha", "auk"), "empty.txt": ""})
+    index = tmp_path / "index"
+    build_index(src, index)
+    (src / "empty.txt").unlink()
+    report = build_index(src, index)  # no document changed, but the record did
+    assert report.generation == 2 and store.locate(index)[1].build.warnings == ()
+    assert build_index(src, index).generation == 2  # and then nothing to do
