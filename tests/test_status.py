@@ -168,7 +168,10 @@ def test_status_page_shows_names_and_counts_only(client):
     assert ["reports/2014", "2", "3"] in rows and ["(top level)", "1", "2"] in rows
     assert ["html", "1", "2"] in rows
     assert ["empty.txt", "empty file"] in rows and ["reports/blob.md", "binary file"] in rows
-    assert ["0", "0", "1", "0", "3", "2"] in rows  # the last build
+    last = page.select_one("#last-build").get_text(" ", strip=True)
+    assert last.startswith("Update finished") and last.endswith(
+        "0 added, 0 updated, 1 moved, 0 removed, 3 unchanged, 2 skipped."
+    )
     assert page.select_one("#watching").get_text(" ", strip=True).startswith("no")
     assert SECRET.lower() not in page.get_text().lower()
 
@@ -188,3 +191,18 @@ def test_status_without_an_index_says_why_with_200(tmp_path):
     assert body["generation"] is None and "No index at" in body["problem"]
     spec = document("http://localhost")
     check(spec, response_schema(spec, "/api/status", 200), body)
+
+
+def test_hostile_file_and_folder_names_are_text(tmp_path):
+    folder, empty = "<img src=x onerror=alert(1)>", "<b onmouseover=alert(2)>x.txt"
+    source = tmp_path / "src"
+    (source / folder).mkdir(parents=True)
+    (source / folder / "a.txt").write_text(f"A\n\n{paragraph(1)}", "utf-8")
+    (source / empty).write_text("", "utf-8")
+    build_index(source, tmp_path / "index")
+    app = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True})
+    page = BeautifulSoup(app.test_client().get("/status").get_data(as_text=True), "html.parser")
+    main = page.select_one("main")
+    assert main.find("img") is None and main.find("b") is None
+    cells = [c.get_text() for c in main.select("table.counts th[scope=row]")]
+    assert folder in cells and empty in cells
