@@ -88,14 +88,17 @@ class Watcher:
         self.debouncer.take()
         self.retry_at = None
         self._publish("building")
-        outcome = run_build(
-            self.options.source,
-            self.options.index_root,
-            full=self.full,
-            strict=self.options.strict,
-            started=lambda pid: self._publish("building", build_pid=pid),
-            stop=self.stop,
-        )
+        try:
+            outcome = run_build(
+                self.options.source,
+                self.options.index_root,
+                full=self.full,
+                strict=self.options.strict,
+                started=lambda pid: self._publish("building", build_pid=pid),
+                stop=self.stop,
+            )
+        except OSError as exc:  # no process could be started (out of memory, of pids ...)
+            outcome = Outcome(error=f"cannot start a build process ({exc.strerror or exc})")
         if self.stop.is_set():
             return
         if outcome.ok:
@@ -185,7 +188,10 @@ class Watcher:
         )
         if state != self.state:
             self.state = state
-            write_state(self.options.index_root, state)
+            try:
+                write_state(self.options.index_root, state)
+            except OSError as exc:  # a full disk: the status goes stale, watching goes on
+                self.log.warning("Cannot write the watcher's state: %s", exc.strerror or exc)
 
 
 class _LostEventsHandler(logging.Handler):
