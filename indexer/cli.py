@@ -15,8 +15,6 @@ from .errors import BadQuery, SeedsearchError
 from .models import Query
 from .search import MAX_PER_PAGE, Engine
 from .status import Count, Status, collect
-from .watching.loop import WatchOptions
-from .watching.run import run_watcher
 
 DEFAULT_SOURCE = "seeds"
 DEFAULT_INDEX = "index"
@@ -88,6 +86,10 @@ def index_command(
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
     if watch:
+        # Imported here: watchdog and the fork server need not slow every other command.
+        from .watching.loop import WatchOptions
+        from .watching.run import run_watcher
+
         options = WatchOptions(source, index_dir, poll=poll, full=full, strict=strict)
         try:
             run_watcher(options, quiet)

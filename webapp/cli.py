@@ -11,8 +11,6 @@ from indexer import store
 from indexer.build import build_index
 from indexer.cli import cli, fail, index_option, poll_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
-from indexer.watching.loop import WatchOptions
-from indexer.watching.run import spawn_watcher
 from indexer.watching.state import read_state
 
 from .server import PortUnavailable, check_port, serve_dev, serve_gunicorn
@@ -87,6 +85,9 @@ def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
             err=True,
         )
         return
+    from indexer.watching.loop import WatchOptions  # here: see indexer.cli's index command
+    from indexer.watching.run import spawn_watcher
+
     spawn_watcher(WatchOptions(source, index_dir, poll=poll))
 
 
