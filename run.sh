@@ -38,7 +38,7 @@ case "${1:-serve}" in
   serve)
     setup ""
     shift || true
-    exec "$VENV/bin/seedsearch" serve "$@"
+    exec "$VENV/bin/seedsearch" serve --watch "$@"  # the index follows seeds/; --no-watch to stop it
     ;;
   test)
     setup test

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from whoosh import index as whoosh_index
 
@@ -24,12 +25,22 @@ Progress = Callable[[int, int], None]  # called with (files done, files to do)
 
 
 @dataclass(frozen=True)
+class Move:
+    """A file renamed or moved: a document gone from `old` whose content is now at `new`."""
+
+    old: str
+    new: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class _Plan:
     """What a build has to do; a full build has no previous documents."""
 
     changed: list[tuple[Path, str]]  # (path, doc id) to read and (re)index
     removed: list[str]
     unchanged: dict[str, store.DocMeta]
+    moved: list[Move] = field(default_factory=list)
 
 
 def build_index(
@@ -52,7 +63,7 @@ def build_index(
         raise BuildError(f"Source folder {source} does not exist or is not a folder.")
     try:
         with store.build_lock(index_root):
-            report = _build_locked(source, index_root, full, strict, progress, procs)
+            report = _build_locked(source, index_root, full, strict, progress, procs, started)
     except OSError as exc:  # an index folder we cannot write, a full disk ...
         where = exc.filename or index_root
         raise BuildError(
@@ -69,6 +80,7 @@ def _build_locked(
     strict: bool,
     progress: Progress | None,
     procs: int | None,
+    started: float,
 ) -> BuildReport:
     previous = _previous(index_root, full)
     walk_warnings: list[str] = []
@@ -76,7 +88,7 @@ def _build_locked(
     if strict and walk_warnings:
         raise BuildError(f"--strict: {walk_warnings[0]}")
     plan = _plan(files, previous)
-    if previous and not plan.changed and not plan.removed:
+    if previous and _nothing_to_do(plan, previous[1], walk_warnings):
         return BuildReport(
             unchanged=len(plan.unchanged),
             passages=sum(d.passages for d in plan.unchanged.values()),
@@ -86,11 +98,41 @@ def _build_locked(
     number, scratch = store.new_generation(index_root)
     try:
         report = _write(source, scratch, number, previous, plan, strict, progress, procs)
+        report = replace(
+            report,
+            warnings=tuple(walk_warnings) + report.warnings,
+            seconds=time.perf_counter() - started,
+        )
+        _record(scratch, report, full=previous is None)
         store.publish(index_root, scratch, number)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return replace(report, warnings=tuple(walk_warnings) + report.warnings)
+    return report
+
+
+def _record(scratch: Path, report: BuildReport, full: bool) -> None:
+    """Keep what this build did in its generation's metadata, for `seedsearch status`."""
+    meta = store.read_meta(scratch)
+    record = store.BuildRecord(
+        seconds=round(report.seconds, 3),
+        full=full,
+        added=report.added,
+        updated=report.updated,
+        moved=report.moved,
+        removed=report.removed,
+        unchanged=report.unchanged,
+        warnings=report.warnings,
+    )
+    store.write_meta(scratch, replace(meta, build=record))
+
+
+def _nothing_to_do(plan: _Plan, meta: store.IndexMeta, walk_warnings: list[str]) -> bool:
+    """No document changed, and the generation's record of skipped files still holds
+    (files that were skipped and are now gone must leave the status too)."""
+    recorded = meta.build.warnings if meta.build else ()
+    unchanged = not plan.changed and not plan.removed and not plan.moved
+    return unchanged and tuple(walk_warnings) == recorded
 
 
 def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:
@@ -121,23 +163,55 @@ def _readable(gen: Path, meta: store.IndexMeta) -> bool:
 
 
 def _plan(files: list[tuple[Path, str]], previous) -> _Plan:
-    """Compare content hashes with the previous generation's."""
+    """Compare content hashes with the previous generation's. A new document with
+    the content of one that is gone is a move (a rename, or its folder's)."""
     if previous is None:
         return _Plan(changed=files, removed=[], unchanged={})
     known = previous[1].documents
-    changed, unchanged = [], {}
+    seen = {doc for _, doc in files}
+    gone: dict[str, list[str]] = defaultdict(list)  # content hash -> documents gone
+    for doc in sorted(set(known) - seen):
+        gone[known[doc].sha].append(doc)
+    changed, unchanged, moved = [], {}, []
     for path, doc in files:
         old = known.get(doc)
-        try:
-            same = old is not None and content_hash(path.read_bytes()) == old.sha
-        except OSError:
-            same = False  # reported when the build reads it
-        if same:
+        sha = _hash(path) if old is not None or gone else None
+        if old is not None and sha == old.sha:
             unchanged[doc] = old
+        elif old is None and gone.get(sha):
+            moved.append(Move(_pick_origin(gone[sha], doc), doc, path))
         else:
             changed.append((path, doc))
-    seen = {doc for _, doc in files}
-    return _Plan(changed=changed, removed=sorted(set(known) - seen), unchanged=unchanged)
+    removed = sorted(doc for docs in gone.values() for doc in docs)
+    return _Plan(changed=changed, removed=removed, unchanged=unchanged, moved=moved)
+
+
+def _hash(path: Path) -> str | None:
+    try:
+        return content_hash(path.read_bytes())
+    except OSError:
+        return None  # reported when the build reads it
+
+
+def _pick_origin(candidates: list[str], new: str) -> str:
+    """Of the gone documents with the same content, the one `new` was moved from:
+    one with the same file name if any (a folder renamed), else the first."""
+    name = PurePosixPath(new).name
+    origin = next((d for d in candidates if PurePosixPath(d).name == name), candidates[0])
+    candidates.remove(origin)
+    return origin
+
+
+def _moves_as_rereads(plan: _Plan) -> _Plan:
+    """Carry out moves as removing the old id and reading the file again under the
+    new one: the one place to change when the writer learns to copy a moved
+    document's passages without analysing them again."""
+    return replace(
+        plan,
+        changed=plan.changed + [(m.path, m.new) for m in plan.moved],
+        removed=plan.removed + [m.old for m in plan.moved],
+        moved=[],
+    )
 
 
 def _write(
@@ -156,7 +230,7 @@ def _write(
         whoosh_index.create_in(str(scratch), build_schema())
         tally = write_parallel(scratch, source, plan.changed, procs, strict, progress)
     else:
-        tally = _write_serial(source, scratch, previous, plan, strict, progress)
+        tally = _write_serial(source, scratch, previous, _moves_as_rereads(plan), strict, progress)
     documents = {**plan.unchanged, **tally.documents}
     store.write_meta(
         scratch,
@@ -167,10 +241,12 @@ def _write(
             documents=documents,
         ),
     )
+    moved = sum(1 for m in plan.moved if m.new in tally.documents)  # still readable
     return BuildReport(
-        added=sum(1 for doc in tally.documents if doc not in known),
+        added=sum(1 for doc in tally.documents if doc not in known) - moved,
         updated=sum(1 for doc in tally.documents if doc in known),
-        removed=sum(1 for doc in known if doc not in documents),
+        moved=moved,
+        removed=sum(1 for doc in known if doc not in documents) - moved,
         unchanged=len(plan.unchanged),
         passages=sum(d.passages for d in documents.values()),
         duplicates=tally.duplicates,

@@ -14,6 +14,7 @@ from .build import build_index
 from .errors import BadQuery, SeedsearchError
 from .models import Query
 from .search import MAX_PER_PAGE, Engine
+from .status import Count, Status, collect
 
 DEFAULT_SOURCE = "seeds"
 DEFAULT_INDEX = "index"
@@ -55,14 +56,46 @@ def cli() -> None:
     """Passage-level full-text search over a folder of documents."""
 
 
+poll_option = click.option(
+    "--poll",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Watch by scanning every SECONDS instead of inotify (network shares).",
+)
+
+
 @cli.command("index")
 @source_option
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option("--strict", is_flag=True, help="Fail (index untouched) on any warning.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-def index_command(source: Path, index_dir: Path, full: bool, strict: bool, quiet: bool) -> None:
+@click.option("--watch", is_flag=True, help="Then keep indexing changes until stopped.")
+@poll_option
+def index_command(
+    source: Path,
+    index_dir: Path,
+    full: bool,
+    strict: bool,
+    quiet: bool,
+    watch: bool,
+    poll: float | None,
+) -> None:
     """Index the documents in SOURCE into INDEX, atomically."""
+    if poll is not None and not watch:
+        raise click.UsageError("--poll needs --watch.")
+    if watch:
+        # Imported here: watchdog and the fork server need not slow every other command.
+        from .watching.loop import WatchOptions
+        from .watching.run import run_watcher
+
+        options = WatchOptions(source, index_dir, poll=poll, full=full, strict=strict)
+        try:
+            run_watcher(options, quiet)
+        except SeedsearchError as exc:
+            raise fail(exc) from None
+        return
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -151,6 +184,74 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     click.echo(f"size        {stats.size_bytes / 1e6:.2f} MB")
     for d in stats.per_document:
         click.echo(f"  {d.passages:6d}  {d.doc}")
+
+
+@cli.command("status")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/status.")
+def status_command(index_dir: Path, as_json: bool) -> None:
+    """The index by folder and format, the last build, the watcher, skipped files.
+
+    Exit status 1 when no index is served (missing or broken).
+    """
+    status = collect(index_dir)
+    if as_json:
+        click.echo(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(status_text(index_dir, status))
+    if status.problem:
+        sys.exit(1)
+
+
+def status_text(index_dir: Path, status: Status) -> str:
+    """`seedsearch status` for people: one fact a line, then the tables."""
+    lines = []
+    if status.problem:
+        lines.append(f"index       {status.problem}")
+    else:
+        lines.append(f"index       {index_dir} (generation {status.generation})")
+        lines.append(f"documents   {status.documents:,} ({status.passages:,} passages)")
+    build = status.last_build
+    if build:
+        how = "full build" if build.full else "update"
+        lines.append(
+            f"last build  {build.finished_at}, {how} in {build.seconds:.2f}s: "
+            f"{build.added} added, {build.updated} updated, {build.moved} moved, "
+            f"{build.removed} removed, {build.unchanged} unchanged, {build.skipped} skipped"
+        )
+    lines.append(f"building    {'yes' if status.building else 'no'}")
+    watch = status.watch
+    if watch is None:
+        lines.append("watching    no (no watcher is running)")
+    else:
+        how = f"polling every {watch.poll_seconds:g}s" if watch.poll_seconds else watch.mode
+        lines.append(f"watching    {how}, {watch.activity} since {watch.since}")
+        if watch.note:
+            lines.append(f"            {watch.note}")
+        if watch.pending_since:
+            lines.append(f"pending     changes since {watch.pending_since}")
+        if watch.error:
+            lines.append(f"last error  {watch.error} ({watch.failures} in a row)")
+            if watch.retry_at:
+                lines.append(f"            next try at {watch.retry_at}")
+    for title, counts in (("folder", status.folders), ("format", status.formats)):
+        if counts:
+            lines.append("")
+            lines += _table(title, counts)
+    if status.skipped:
+        lines.append("")
+        lines.append(f"skipped ({len(status.skipped)})")
+        lines += [f"  {s.file}: {s.reason}" for s in status.skipped]
+    return "\n".join(lines)
+
+
+def _table(title: str, counts: tuple[Count, ...]) -> list[str]:
+    names = [c.name or "(top)" for c in counts]
+    width = max(len(title), *(len(n) for n in names))
+    rows = [f"{title:<{width}}  {'documents':>9}  {'passages':>9}"]
+    for name, c in zip(names, counts, strict=True):
+        rows.append(f"{name:<{width}}  {c.documents:>9,}  {c.passages:>9,}")
+    return rows
 
 
 def main() -> None:  # pragma: no cover - console script entry

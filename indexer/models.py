@@ -155,10 +155,12 @@ class BuildReport:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     generation: int = 0
+    moved: int = 0  # renamed or moved files: same content under a new document id
 
     def summary(self) -> str:
+        moved = f"{self.moved} moved, " if self.moved else ""
         return (
-            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.added} added, {self.updated} updated, {moved}{self.removed} removed, "
             f"{self.unchanged} unchanged; {self.passages} passages, "
             f"{self.duplicates} collapsed duplicates, {len(self.warnings)} warnings; "
             f"{self.seconds:.2f}s"

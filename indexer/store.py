@@ -38,6 +38,20 @@ class DocMeta:
 
 
 @dataclass(frozen=True)
+class BuildRecord:
+    """What the build that wrote a generation did, for `seedsearch status`."""
+
+    seconds: float
+    full: bool  # rebuilt from scratch rather than updated
+    added: int
+    updated: int
+    moved: int
+    removed: int
+    unchanged: int
+    warnings: tuple[str, ...] = ()  # "FILE: reason" for each file skipped
+
+
+@dataclass(frozen=True)
 class IndexMeta:
     """What a generation records about itself, beside the Whoosh files."""
 
@@ -47,6 +61,7 @@ class IndexMeta:
     documents: dict[str, DocMeta] = field(default_factory=dict)
     format: int = FORMAT_VERSION
     analyzer: int = ANALYZER_VERSION
+    build: BuildRecord | None = None  # None in generations written before it was recorded
 
     def compatible(self) -> bool:
         return self.format == FORMAT_VERSION and self.analyzer == ANALYZER_VERSION
@@ -76,7 +91,10 @@ def read_meta(gen_dir: Path) -> IndexMeta:
     try:
         raw = json.loads((gen_dir / META_FILE).read_text("utf-8"))
         docs = {k: DocMeta(**v) for k, v in raw.pop("documents").items()}
-        return IndexMeta(documents=docs, **raw)
+        build = raw.pop("build", None)
+        if build is not None:
+            build = BuildRecord(**{**build, "warnings": tuple(build.get("warnings", ()))})
+        return IndexMeta(documents=docs, build=build, **raw)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexBroken(
             f"The index at {gen_dir} is damaged ({exc.__class__.__name__}); "

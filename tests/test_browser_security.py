@@ -176,7 +176,7 @@ def test_a_hostile_file_name_is_text_in_links_and_titles(server, watched):
 
 
 def test_every_response_carries_the_csp(server, watched):
-    for path in ("/", "/?q=ferry", "/doc/harbour.txt?q=ferry#p2", "/help", "/nowhere"):
+    for path in ("/", "/?q=ferry", "/doc/harbour.txt?q=ferry#p2", "/help", "/status", "/nowhere"):
         watched.visit(server, path)
     assert len(watched.responses) >= 8  # pages plus their stylesheet, script and icon
     kinds = set()

@@ -244,6 +244,42 @@ def test_rebuilds_under_load_fail_no_request_and_are_served_at_once(tmp_path):
     assert sorted(p.name for p in index.glob("gen-*")) == [f"gen-00000{n}" for n in (5, 6, 7)]
 
 
+def test_the_watcher_rebuilds_under_load_and_fails_no_request(tmp_path):
+    # The same load, while the watcher rather than a person rebuilds: each time the
+    # watched file is replaced (atomically, as an editor saves), the new content is
+    # served whole, and soon.
+    a = log_corpus(tmp_path / "a", "albatross", 6)
+    b = log_corpus(tmp_path / "b", "zeppelin", 9)
+    source = tmp_path / "watched"
+    source.mkdir()
+
+    def save(corpus: Corpus) -> None:
+        text = "\n\n".join(
+            (corpus.path / name).read_text("utf-8").split("\n\n", 1)[1]
+            for name in ("shared.txt", f"only-{corpus.marker}.txt")
+        )
+        (tmp_path / "draft.txt").write_text(f"Log of the {corpus.marker}\n\n{text}", "utf-8")
+        os.replace(tmp_path / "draft.txt", source / "log.txt")
+
+    save(a)
+    index = tmp_path / "index"
+    rounds = [b, a, b, a, b, a]
+    with (
+        live_server(index, source=source, workers=2, extra_args=["--watch"]) as server,
+        under_load(server, a, b) as load,
+    ):
+        for corpus in rounds:
+            save(corpus)
+            deadline = time.monotonic() + 30
+            while served_health(server)["passages"] != corpus.passages:
+                assert time.monotonic() < deadline, server.log()[-2000:]
+                time.sleep(0.05)
+        time.sleep(0.3)  # a little load on the last generation too
+    print(f"\n{load.served} requests during {len(rounds)} watcher rebuilds")
+    assert load.failures == []
+    assert load.served > 0 and len(load.generations) >= len(rounds)
+
+
 def test_kill_9_of_the_builder_under_load_leaves_old_or_new_and_no_orphans(tmp_path):
     rng = random.Random(9)
     old = log_corpus(tmp_path / "old", "albatross", 6)

@@ -221,7 +221,7 @@ def test_openapi_document_is_3_1(spec, client):
     assert spec["openapi"] == "3.1.0"
     assert spec["info"]["title"] == "seedsearch" and spec["info"]["version"]
     assert spec["servers"] == [{"url": "http://localhost"}]
-    assert set(spec["paths"]) == {"/api/search", "/healthz"}
+    assert set(spec["paths"]) == {"/api/search", "/api/status", "/healthz"}
     params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert set(params) == {"q", "page", "per_page", "exact"}
     assert params["q"]["required"] is True

@@ -10,7 +10,7 @@ from flask import Flask
 
 from indexer.cli import DEFAULT_INDEX, DEFAULT_SOURCE
 
-from . import api, engine, errors, headers, ui
+from . import api, engine, errors, headers, status, ui
 
 DEFAULTS: dict[str, Any] = {
     "INDEX": DEFAULT_INDEX,  # index folder, as `seedsearch index --index`
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.init_app(app, Path(str(app.config["INDEX"])))
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(status.bp)
     errors.register_error_handlers(app)
     headers.register(app)
     return app

@@ -9,8 +9,9 @@ import click
 
 from indexer import store
 from indexer.build import build_index
-from indexer.cli import cli, fail, index_option, source_option
+from indexer.cli import cli, fail, index_option, poll_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
+from indexer.watching.state import read_state
 
 from .server import PortUnavailable, check_port, serve_dev, serve_gunicorn
 
@@ -37,15 +38,32 @@ def default_workers() -> int:
     help="gunicorn worker processes  [default: CPU count]",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
+@click.option(
+    "--watch/--no-watch",
+    default=False,
+    help="Index changes to SOURCE as they happen, in one background process.",
+)
+@poll_option
 def serve_command(
-    index_dir: Path, source: Path, host: str, port: int, workers: int | None, dev: bool
+    index_dir: Path,
+    source: Path,
+    host: str,
+    port: int,
+    workers: int | None,
+    dev: bool,
+    watch: bool,
+    poll: float | None,
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
+    if poll is not None and not watch:
+        raise click.UsageError("--poll needs --watch.")
     ensure_index(index_dir, source)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    if watch:  # before gunicorn forks its workers: builds never run in one
+        start_watching(index_dir, source, poll)
     config = {"INDEX": str(index_dir), "SOURCE": str(source)}
     workers = workers or default_workers()
     where = f"http://{host}:{port}/"
@@ -55,6 +73,22 @@ def serve_command(
     else:
         click.echo(f"Serving {index_dir} at {where} with {workers} workers", err=True)
         serve_gunicorn(config, host, port, workers)
+
+
+def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
+    """Start the watcher process, unless another already keeps the index up to date."""
+    other = read_state(index_dir)
+    if other is not None:
+        click.echo(
+            f"warning: not watching {source}: another watcher (pid {other.pid}) "
+            f"keeps {index_dir} up to date",
+            err=True,
+        )
+        return
+    from indexer.watching.loop import WatchOptions  # here: see indexer.cli's index command
+    from indexer.watching.run import spawn_watcher
+
+    spawn_watcher(WatchOptions(source, index_dir, poll=poll))
 
 
 def ensure_index(index_dir: Path, source: Path) -> None:

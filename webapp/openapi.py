@@ -22,12 +22,18 @@ def document(server_url: str) -> dict:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": server_url}],
-        "paths": {"/api/search": _search_path(), "/healthz": _health_path()},
+        "paths": {
+            "/api/search": _search_path(),
+            "/api/status": _status_path(),
+            "/healthz": _health_path(),
+        },
         "components": {
             "schemas": {
                 "SearchResult": _search_result(),
                 "Hit": _hit(),
                 "Health": _health(),
+                "Status": _status(),
+                "Count": _count(),
                 "Error": _error(),
             }
         },
@@ -108,6 +114,23 @@ def _health_path() -> dict:
     }
 
 
+def _status_path() -> dict:
+    return {
+        "get": {
+            "operationId": "status",
+            "summary": "The index, its last build, the watcher and skipped files",
+            "description": (
+                "Names and counts only, never a document's text. Answers 200 even when "
+                "no index is served: `problem` says why. Same JSON as "
+                "`seedsearch status --json`."
+            ),
+            "responses": {
+                "200": _json("The status.", {"$ref": "#/components/schemas/Status"}),
+            },
+        }
+    }
+
+
 def _json(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -176,6 +199,96 @@ def _health() -> dict:
             "built_at": {"type": "string", "format": "date-time"},
         }
     )
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def _status() -> dict:
+    counts = {"type": "array", "items": {"$ref": "#/components/schemas/Count"}}
+    return _object(
+        {
+            "generation": {"type": ["integer", "null"], "minimum": 1},
+            "built_at": NULLABLE_TIME,
+            "documents": COUNT,
+            "passages": COUNT,
+            "problem": {
+                "type": ["string", "null"],
+                "description": "Why no index is served (missing, damaged, outdated).",
+            },
+            "building": {
+                "type": "boolean",
+                "description": "A build is running: the watcher's or a `seedsearch index`.",
+            },
+            "pending": {
+                "type": "boolean",
+                "description": "The watcher has seen changes not built yet.",
+            },
+            "watch": _nullable(_watch()),
+            "last_build": _nullable(_last_build()),
+            "folders": {**counts, "description": "By the folder documents are in; '' is the top."},
+            "formats": {**counts, "description": "By document format."},
+            "skipped": {
+                "type": "array",
+                "items": _object({"file": {"type": "string"}, "reason": {"type": "string"}}),
+                "description": "Every file the last build skipped, with the reason.",
+            },
+        }
+    )
+
+
+def _watch() -> dict:
+    return _object(
+        {
+            "mode": {"type": "string", "enum": ["inotify", "polling", "none"]},
+            "poll_seconds": {"type": ["number", "null"], "minimum": 0},
+            "note": {
+                "type": "string",
+                "description": "Why polling though not asked for, or why not watching.",
+            },
+            "activity": {
+                "type": "string",
+                "enum": ["starting", "idle", "pending", "building", "waiting", "retrying"],
+            },
+            "since": TIME,
+            "pending_since": NULLABLE_TIME,
+            "builds": {**COUNT, "description": "Builds finished since the watcher started."},
+            "error": {
+                "type": ["string", "null"],
+                "description": "Why the last build failed, until one succeeds.",
+            },
+            "failures": {**COUNT, "description": "Failed builds in a row."},
+            "retry_at": NULLABLE_TIME,
+        },
+        "The watcher process, when one is running.",
+    )
+
+
+def _last_build() -> dict:
+    return _object(
+        {
+            "finished_at": TIME,
+            "seconds": {"type": "number", "minimum": 0},
+            "full": {"type": "boolean", "description": "Rebuilt from scratch, not updated."},
+            "added": COUNT,
+            "updated": COUNT,
+            "moved": {**COUNT, "description": "Renamed or moved: same content, new path."},
+            "removed": COUNT,
+            "unchanged": COUNT,
+            "skipped": COUNT,
+        },
+        "What the build that wrote the served generation did.",
+    )
+
+
+def _count() -> dict:
+    return _object({"name": {"type": "string"}, "documents": COUNT, "passages": COUNT})
 
 
 def _error() -> dict:

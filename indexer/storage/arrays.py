@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import FilterMatcher
 
 from .codec import PackTermsReader, pack_fields
 
@@ -73,7 +74,7 @@ class W3Leaf:
         if (field, text) not in self.reader:
             return None
         ids_parts, tf_parts = [], []
-        m = self.reader.postings(field, text)
+        m = _unfiltered(self.reader.postings(field, text))
         # W3 blocks hold delta-coded ids and weights (None when all are 1, a
         # float when all are equal); decode a block at a time.
         while m.is_active():
@@ -111,7 +112,7 @@ class W3Leaf:
             return np.zeros(0, dtype=np.int64)
         decode = self.reader.schema[field].format.decode_positions
         keys = []
-        m = self.reader.postings(field, text)
+        m = _unfiltered(self.reader.postings(field, text))
         while m.is_active():
             m._read_ids()
             m._read_values()
@@ -120,6 +121,12 @@ class W3Leaf:
                 keys.extend(base | p for p in decode(value))
             m._next_block()
         return np.array(keys, dtype=np.int64)
+
+
+def _unfiltered(matcher):
+    """The block matcher under Whoosh's filter of a segment's deleted documents
+    (the caller drops deleted passages itself)."""
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def leaf_arrays(reader) -> PackLeaf | W3Leaf:
