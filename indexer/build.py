@@ -16,6 +16,7 @@ from whoosh import index as whoosh_index
 from . import store
 from .errors import BuildError, IndexBroken
 from .models import BuildReport
+from .moving import copy_moves
 from .readers import content_hash, doc_id, find_files
 from .schema import build_schema
 from .storage.writer import PackWriter
@@ -202,18 +203,6 @@ def _pick_origin(candidates: list[str], new: str) -> str:
     return origin
 
 
-def _moves_as_rereads(plan: _Plan) -> _Plan:
-    """Carry out moves as removing the old id and reading the file again under the
-    new one: the one place to change when the writer learns to copy a moved
-    document's passages without analysing them again."""
-    return replace(
-        plan,
-        changed=plan.changed + [(m.path, m.new) for m in plan.moved],
-        removed=plan.removed + [m.old for m in plan.moved],
-        moved=[],
-    )
-
-
 def _write(
     source: Path,
     scratch: Path,
@@ -230,7 +219,7 @@ def _write(
         whoosh_index.create_in(str(scratch), build_schema())
         tally = write_parallel(scratch, source, plan.changed, procs, strict, progress)
     else:
-        tally = _write_serial(source, scratch, previous, _moves_as_rereads(plan), strict, progress)
+        tally = _write_serial(source, scratch, previous, plan, strict, progress)
     documents = {**plan.unchanged, **tally.documents}
     store.write_meta(
         scratch,
@@ -282,7 +271,16 @@ def _write_serial(
     try:
         for doc in plan.removed:
             writer.delete_by_term("doc", doc)
-        add_files(writer, source, plan.changed, strict, tally, tick, replace=known)
+        changed = plan.changed
+        if plan.moved:
+            # Moves keep their passages (copied, not read again); the few that
+            # cannot (a new extension) are read again under their new id.
+            copied, again = copy_moves(writer, plan.moved, previous[1].documents)
+            tally.documents.update(copied)
+            for move in again:
+                writer.delete_by_term("doc", move.old)
+            changed = changed + [(m.path, m.new) for m in again]
+        add_files(writer, source, changed, strict, tally, tick, replace=known)
         writer.commit()
     except BaseException:
         writer.cancel()

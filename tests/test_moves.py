@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 
+from whoosh import index as whoosh_index
+
 from indexer import store
 from indexer.build import build_index
 from indexer.models import Query
@@ -145,3 +147,54 @@ def test_a_skipped_file_removed_leaves_the_record_of_the_next_build(corpus, tmp_
     report = build_index(src, index)  # no document changed, but the record did
     assert report.generation == 2 and store.locate(index)[1].build.warnings == ()
     assert build_index(src, index).generation == 2  # and then nothing to do
+
+
+def test_a_moved_file_keeps_its_passages_as_they_were_indexed(corpus, tmp_path):
+    # Content moved to a new path with a new modification time: copied passages keep
+    # the date the document was filed under, which reading it again would not.
+    src = corpus({"2014/note.txt": text("Note", "cormorant"), "other.txt": text("O", "owl")})
+    os.utime(src / "2014/note.txt", (0, 1_400_000_000))  # 2014-05-13
+    index = tmp_path / "index"
+    build_index(src, index)
+    (src / "2020").mkdir()
+    (src / "2020/note.txt").write_bytes((src / "2014/note.txt").read_bytes())  # mtime: now
+    (src / "2014/note.txt").unlink()
+    report = build_index(src, index)
+    assert (report.moved, report.added, report.removed) == (1, 0, 0)
+    gen, meta = store.locate(index)
+    assert meta.documents["2020/note.txt"].date == "2014-05-13"
+    with whoosh_index.open_dir(str(gen)).searcher() as searcher:
+        in_2014 = {searcher.stored_fields(n)["id"] for n in searcher.document_numbers(year="2014")}
+        in_folder = {
+            searcher.stored_fields(n)["id"] for n in searcher.document_numbers(folder="2020")
+        }
+        assert in_2014 == in_folder == {"2020/note.txt#p1"}
+        assert not list(searcher.document_numbers(folder="2014"))
+    with Engine(index) as engine:
+        [hit] = engine.search(Query("cormorant")).hits
+        assert (hit.id, hit.doc, hit.title) == ("2020/note.txt#p1", "2020/note.txt", "Note")
+
+
+def test_a_title_taken_from_the_file_name_follows_the_file(corpus, tmp_path):
+    untitled = "A note about the grebe seen near the harbour at dawn today."
+    src = corpus({"grebe-notes.txt": untitled, "other.txt": text("Other", "owl")})
+    index = tmp_path / "index"
+    build_index(src, index)
+    os.rename(src / "grebe-notes.txt", src / "waterbirds.txt")
+    assert build_index(src, index).moved == 1
+    with Engine(index) as engine:
+        [hit] = engine.search(Query("grebe")).hits
+        assert (hit.doc, hit.title) == ("waterbirds.txt", "waterbirds")
+        assert engine.search(Query("title:waterbirds")).total == 1
+        assert engine.search(Query("title:grebe")).total == 0
+
+
+def test_a_move_to_another_format_is_read_again(corpus, tmp_path):
+    src = corpus({"note.txt": "# Heading\n\nA note about the shag.", "o.txt": text("O", "owl")})
+    index = tmp_path / "index"
+    build_index(src, index)
+    os.rename(src / "note.txt", src / "note.md")  # now Markdown: a heading, not text
+    assert build_index(src, index).moved == 1
+    with Engine(index) as engine:
+        [hit] = engine.search(Query("shag")).hits
+        assert (hit.doc, hit.title) == ("note.md", "Heading")
