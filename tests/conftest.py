@@ -16,6 +16,7 @@ from indexer.search import Engine
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_DOC = "hrw-local-collaborations-in-russia.txt"
+DEMO = ROOT / "docs" / "demo"  # a small archive: folders, three formats, dated documents
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +30,21 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seed_engine(seed_index: Path) -> Engine:
     engine = Engine(seed_index)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of docs/demo, built once per run; do not modify."""
+    root = tmp_path_factory.mktemp("demo-index")
+    build_index(DEMO, root, full=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_index: Path) -> Engine:
+    engine = Engine(demo_index)
     yield engine
     engine.close()
 
