@@ -57,8 +57,14 @@ def test_one_entry_per_document_with_its_best_passages(client, demo_engine):
     )
     for entry, document in zip(entries, expected.documents, strict=True):
         assert entry.h2.a["href"] == document.url
-        where = entry.select_one(".where").get_text(" ", strip=True)
-        assert document.folder in where and document.date in where and document.doc in where
+        where = entry.select_one(".where")
+        assert where.select_one(".docid").get_text() == document.doc
+        assert document.date in where.get_text()
+        # Its folder is a link to the same search in that folder.
+        assert args_of(where.select_one(".docid a")["href"]) == {
+            "q": ["flood"],
+            "in": [document.folder],
+        }
         links = entry.select("ol.passages a.passage-link")
         assert [a["href"] for a in links] == [h.url for h in document.passages]
         snippets = [s.decode_contents() for s in entry.select(".snippet")]
@@ -134,7 +140,7 @@ def test_typed_filters_show_as_removable_and_as_selected(client):
 
 def test_order_and_layout_links(client, demo_engine):
     page = get(client, "/?q=bridge&in=reports")
-    views = {a.get_text(): a for a in page.select("ul.views a")}
+    views = {a.get_text(): a for a in page.select(".views a")}
     assert views["Most relevant"].get("aria-current") == "true"
     newest = get(client, views["Newest first"]["href"])
     expected = demo_engine.search(

@@ -118,6 +118,13 @@ class Refinement:
         name, values = kept[field]
         return replace(self, text=text, **{name: tuple(values)})
 
+    def within(self, folder: str) -> str | None:
+        """The address filtered to `folder` (replacing wider or narrower folders), or
+        None when the filters in force already say exactly that."""
+        if not folder or folder in self.folders:
+            return None
+        return self.toggled("folder", folder, selected=False)
+
     def chosen(self) -> list[Chip]:
         """Every filter in force, URL or typed, with the link that removes it."""
         chips = []
