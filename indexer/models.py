@@ -139,11 +139,7 @@ class FacetCounts:
     year: tuple[FacetValue, ...] = ()
 
     def to_json(self) -> dict:
-        return {
-            "folder": [asdict(v) for v in self.folder],
-            "format": [asdict(v) for v in self.format],
-            "year": [asdict(v) for v in self.year],
-        }
+        return {name: [asdict(v) for v in values] for name, values in vars(self).items()}
 
 
 @dataclass(frozen=True)
