@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from . import filters, store
 from .errors import BadQuery, DocumentNotFound, IndexBroken
 from .facet_counts import count_facets
-from .grouping import Grouping, group
+from .grouping import Group, Grouping, group
 from .highlight import find_matches, mark_all, snippet
 from .models import DocumentHit, DocumentStats, Hit, IndexStats, Query, SearchResult
 from .query import Marks, ParsedQuery, parse
@@ -234,7 +234,7 @@ class Engine:
             return group(state.searcher, parsed, offset, query.per_page, query.by_date)
         return rank(state.searcher, parsed, offset, query.per_page, query.per_doc, query.by_date)
 
-    def _document_hit(self, state: _State, found, marks: Marks, q: str) -> DocumentHit:
+    def _document_hit(self, state: _State, found: Group, marks: Marks, q: str) -> DocumentHit:
         passages = tuple(self._hit(state, n, score, marks, q) for n, score in found.passages)
         meta = state.meta.documents.get(found.doc)
         best = passages[0]

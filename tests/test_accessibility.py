@@ -17,8 +17,6 @@ PAGES = [
     ("results filtered, newest first", "/?q=bridge&in=reports&type=md&sort=date"),
     ("one document's passages", "/?q=pumps"),
     ("passage by passage", "/?q=weir&group=passage"),
-    ("filters without words", "/?in=minutes"),
-    ("no match", "/?q=zzqxv+in:guides"),
     ("document", "/doc/reports/2014/flood-survey.md?q=flood#p3"),
     ("help", "/help"),
     ("error: bad query", "/?q=*"),
