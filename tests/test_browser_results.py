@@ -249,3 +249,22 @@ def test_results_are_reachable_and_openable_with_the_keyboard(demo_server, page)
     passage.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/doc/.+#p\d+$"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_grouped_results_and_facets_fit_a_phone(demo_server, browser: Browser, scheme: str):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(demo_server.url + "/?q=flood+bridge&in=reports&type=md&sort=date")
+        expect(page.locator("li.document-hit").first).to_be_visible()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        # On a phone the facets follow the results.
+        results = page.locator("ol.documents").bounding_box()
+        facets = page.locator("aside.facets").bounding_box()
+        assert facets["y"] >= results["y"] + results["height"]
+    finally:
+        context.close()
