@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # seedsearch's two commands:
 #   ./run.sh serve   set up, index seeds/ if needed, serve http://127.0.0.1:8000
-#   ./run.sh test    set up (Chromium included) and run the whole test suite
+#   ./run.sh test    set up (Chromium and axe-core included) and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -34,6 +34,22 @@ need_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+AXE_VERSION=4.14.1  # axe-core, for the accessibility tests only; never served
+
+need_axe() {  # npm installs it into tests/.axe (gitignored), once per version
+  local installed=tests/.axe/node_modules/axe-core/package.json
+  grep -q "\"version\": \"$AXE_VERSION\"" "$installed" 2>/dev/null && return
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Installing npm for the accessibility tests (apt-get)..." >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+  fi
+  echo "Installing axe-core $AXE_VERSION for the accessibility tests (npm)..." >&2
+  npm install --prefix tests/.axe --no-audit --no-fund --no-save --silent "axe-core@$AXE_VERSION"
+}
+
 case "${1:-serve}" in
   serve)
     setup ""
@@ -43,6 +59,7 @@ case "${1:-serve}" in
   test)
     setup test
     need_chromium
+    need_axe
     shift || true
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from . import filters
 from .build import build_index
 from .errors import BadQuery, SeedsearchError
 from .models import Query
@@ -128,11 +129,47 @@ def index_command(
     "--limit", default=10, show_default=True, help=f"Results per page (1-{MAX_PER_PAGE})."
 )
 @click.option("--page", default=1, show_default=True, help="Page of results.")
+@click.option(
+    "--group",
+    type=click.Choice(["passage", "doc"]),
+    default="passage",
+    show_default=True,
+    help="One result per passage, or per document (documents paged, best passages shown).",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default="relevance",
+    show_default=True,
+    help="Most relevant first, or newest first.",
+)
+@click.option("--in", "folders", multiple=True, help="Only this folder (repeatable): reports/2014.")
+@click.option("--type", "formats", multiple=True, help="Only this format (repeatable): pdf, md ...")
+@click.option("--year", "years", multiple=True, help="Only this year or range: 2014, 2014..2016.")
 @click.option("--json", "as_json", is_flag=True, help="Print the web API's JSON.")
-def search_command(query: str, index_dir: Path, limit: int, page: int, as_json: bool) -> None:
-    """Search the index for QUERY."""
+def search_command(
+    query: str,
+    index_dir: Path,
+    limit: int,
+    page: int,
+    group: str,
+    sort: str,
+    folders: tuple[str, ...],
+    formats: tuple[str, ...],
+    years: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Search the index for QUERY (filters may be typed in it: in:reports type:pdf)."""
     try:
-        result = Engine(index_dir).search(Query(text=query, page=page, per_page=limit))
+        asked = Query(
+            text=query,
+            page=page,
+            per_page=limit,
+            filters=filters.from_values(folders, formats, years),
+            by_document=group == "doc",
+            by_date=sort == "date",
+        )
+        result = Engine(index_dir).search(asked)
     except SeedsearchError as exc:
         raise fail(exc) from None
     if as_json:
@@ -143,13 +180,24 @@ def search_command(query: str, index_dir: Path, limit: int, page: int, as_json: 
     elif result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}?")
     first = (page - 1) * limit
-    click.echo(f"{result.total} passages ({result.took_ms} ms)")
+    if result.documents is None:
+        click.echo(f"{result.total} passages ({result.took_ms} ms)")
+    else:
+        click.echo(f"{result.total} documents, {result.passages} passages ({result.took_ms} ms)")
     for note in result.notes:
         click.echo(note)
-    for n, hit in enumerate(result.hits, first + 1):
-        where = " — ".join(x for x in (hit.title, hit.section) if x)
-        click.echo(f"\n{n}. {hit.id}  [{where}]")
-        click.echo("   " + terminal_snippet(hit.snippet))
+    if result.documents is None:
+        for n, hit in enumerate(result.hits, first + 1):
+            where = " — ".join(x for x in (hit.title, hit.section) if x)
+            click.echo(f"\n{n}. {hit.id}  [{where}]")
+            click.echo("   " + terminal_snippet(hit.snippet))
+        return
+    for n, doc in enumerate(result.documents, first + 1):
+        where = " · ".join(x for x in (doc.format, doc.date) if x)
+        more = f", {doc.matches} matching passages" if doc.matches > 1 else ""
+        click.echo(f"\n{n}. {doc.title or doc.doc}  [{doc.doc} · {where}{more}]")
+        for hit in doc.passages:
+            click.echo(f"   #p{hit.ordinal}: " + terminal_snippet(hit.snippet))
 
 
 def terminal_snippet(snippet: str) -> str:

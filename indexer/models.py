@@ -61,14 +61,30 @@ class Split:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Where to search: folders, formats and years, each OR-ed within, AND-ed across."""
+
+    folders: tuple[str, ...] = ()  # "reports/2014": the folder and everything below it
+    formats: tuple[str, ...] = ()  # "pdf", "md" ...
+    years: tuple[tuple[int, int], ...] = ()  # inclusive ranges; (2014, 2014) is one year
+
+    def __bool__(self) -> bool:
+        return bool(self.folders or self.formats or self.years)
+
+
+@dataclass(frozen=True)
 class Query:
     """What a reader asked for."""
 
     text: str
     page: int = 1
-    per_page: int = 10
+    per_page: int = 10  # passages, or documents when grouped
     per_doc: int | None = None  # cap of passages per document, when several match
     exact: bool = False  # never fall back to the spelling-corrected query
+    filters: Filters = Filters()  # added to any in:/type:/year: typed in `text`
+    by_document: bool = False  # one entry per document, documents paged
+    by_date: bool = False  # newest first instead of most relevant first
+    facets: bool = False  # count matching documents per folder, format and year
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,46 @@ class Hit:
     snippet: str
     text: str
     url: str
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    """One document of grouped results: its best passages, best first."""
+
+    doc: str
+    title: str
+    url: str  # the document, its matches marked
+    score: float  # its best passage's
+    matches: int  # its matching passages
+    folder: str  # "" at the top of the source folder
+    format: str
+    date: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    pages: int  # 0 when unpaged
+    passages: tuple[Hit, ...]
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "passages": [asdict(h) for h in self.passages]}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One folder, format or year, and how many matching documents it holds."""
+
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    """Matching documents per value; each facet counted as if its own filter were off."""
+
+    folder: tuple[FacetValue, ...] = ()
+    format: tuple[FacetValue, ...] = ()
+    year: tuple[FacetValue, ...] = ()
+
+    def to_json(self) -> dict:
+        return {name: [asdict(v) for v in values] for name, values in vars(self).items()}
 
 
 @dataclass(frozen=True)
@@ -103,10 +159,14 @@ class SearchResult:
     partial: bool = False  # no passage holds every word; hits hold some of them
     notes: tuple[str, ...] = ()  # e.g. a wildcard narrowed to its commonest words
     more_in_doc: dict[str, int] = field(default_factory=dict)  # doc -> hidden hits
+    # Grouped results: `total` counts documents, `passages` their matching passages.
+    documents: tuple[DocumentHit, ...] | None = None
+    passages: int = 0
+    facets: FacetCounts | None = None
 
     def to_json(self) -> dict:
         """The `seedsearch search --json` / `/api/search` shape."""
-        return {
+        out = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -114,8 +174,15 @@ class SearchResult:
             "took_ms": self.took_ms,
             "suggestion": self.suggestion,
             "corrected": self.corrected,
-            "results": [asdict(h) for h in self.hits],
         }
+        if self.documents is None:
+            out["results"] = [asdict(h) for h in self.hits]
+        else:
+            out["passages"] = self.passages
+            out["documents"] = [d.to_json() for d in self.documents]
+        if self.facets is not None:
+            out["facets"] = self.facets.to_json()
+        return out
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from whoosh import scoring
 
-from . import feedback
+from . import feedback, sorting
 from .vectors import vectors_for
 
 if TYPE_CHECKING:
@@ -66,12 +66,19 @@ class Ranking:
     more_in_doc: dict[str, int] = field(default_factory=dict)
 
 
-def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | None) -> Ranking:
-    """The passages at [offset, offset+count) of the ranking of `parsed`."""
+def rank(
+    searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | None, by_date=False
+) -> Ranking:
+    """The passages at [offset, offset+count) of the ranking of `parsed`, or of
+    its matches newest first when `by_date`."""
     need = offset + count
     if per_doc:
         need = need * 4  # room for the passages that collapsing hides
     vectors = vectors_for(searcher, K1, B)
+    if by_date:  # relevance only orders the passages of one date: no feedback
+        dates = sorting.dates_for(searcher)
+        found = sorting.newest_first(vectors, dates, parsed.query, parsed.every_word, need)
+        return _page(searcher, *found, offset, count, need, per_doc)
     feedback_on = parsed.clauses >= FEEDBACK_MIN_CLAUSES and FEEDBACK_PASSAGES > 0
     depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
     # The every-word tier holds for questions too: on Cranfield's, dropping it
@@ -79,6 +86,11 @@ def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | 
     ranked, total, every_n = vectors.top(parsed.query, parsed.every_word, depth)
     if feedback_on and total >= FEEDBACK_MIN_MATCHES:
         ranked = _rerank(vectors, ranked, every_n, parsed.clauses)
+    return _page(searcher, ranked, total, every_n, offset, count, need, per_doc)
+
+
+def _page(searcher, ranked, total: int, every_n: int, offset, count, need, per_doc) -> Ranking:
+    """[offset, offset+count) of the first `need` of `ranked`, collapsed per document."""
     ranked = ranked[:need]
     more: dict[str, int] = {}
     if per_doc:

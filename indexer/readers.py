@@ -7,12 +7,14 @@ import os
 import re
 import stat
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import charset_normalizer
 from bs4 import BeautifulSoup, NavigableString, Tag
 from markdown_it import MarkdownIt
 
+from .docdates import own_date
 from .models import Block, Document
 
 # (text, heading level or 0, is a list item)
@@ -99,7 +101,8 @@ def parse_document(doc: str, suffix: str, data: bytes) -> Document:
     raw = [b for b in raw if b[0]]
     if not any(level == 0 for _, level, _ in raw):
         raise Unreadable(f"{doc}: no text to index")
-    return assemble(doc, title or Path(doc).stem, raw, content_hash(data))
+    document = assemble(doc, title or Path(doc).stem, raw, content_hash(data))
+    return replace(document, format=FORMATS[suffix.lower()], date=own_date(suffix, text))
 
 
 def content_hash(data: bytes) -> str:
@@ -346,3 +349,5 @@ READERS: dict[str, Callable[[str], tuple[str, list[RawBlock]]]] = {
     ".html": read_html,
     ".htm": read_html,
 }
+# The format each suffix is filed under (filters and facets: `type:html`).
+FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}

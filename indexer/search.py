@@ -17,12 +17,14 @@ from urllib.parse import quote, urlencode
 
 from whoosh import index as whoosh_index
 
-from . import store
+from . import filters, store
 from .errors import BadQuery, DocumentNotFound, IndexBroken
+from .facet_counts import count_facets
+from .grouping import Group, Grouping, group
 from .highlight import find_matches, mark_all, snippet
-from .models import DocumentStats, Hit, IndexStats, Query, SearchResult
-from .query import Marks, parse
-from .ranking import rank, weighting
+from .models import DocumentHit, DocumentStats, Hit, IndexStats, Query, SearchResult
+from .query import Marks, ParsedQuery, parse
+from .ranking import Ranking, rank, weighting
 from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
@@ -47,6 +49,17 @@ class DocumentView:
     title: str
     passages: tuple[PassageView, ...]
     matches: int
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A query run: what was parsed and found, and whether it was the suggestion."""
+
+    parsed: ParsedQuery
+    outcome: Ranking | Grouping
+    suggestion: str | None
+    corrected: bool
+    words: str  # the words searched, without filters: what the document view marks
 
 
 @dataclass(frozen=True)
@@ -160,37 +173,87 @@ class Engine:
 
     def _search(self, state: _State, query: Query, started: float) -> SearchResult:
         reader = state.searcher.reader()
-        parsed = parse(query.text, reader)
+        typed = filters.split(query.text)
+        chosen = filters.merge(typed.filters, query.filters)
+        where = filters.restriction(chosen, reader)
+        run = self._run(state, query, typed, where)
+        facets = None
+        if query.facets:
+            facets = count_facets(state.searcher, run.parsed.query, where, chosen)
+        suggestion = run.suggestion
+        if suggestion and typed.tokens:  # the corrected query keeps its filters
+            suggestion = " ".join((*typed.tokens, suggestion))
+        outcome, marks = run.outcome, run.parsed.marks
+        result = SearchResult(
+            query=query.text,
+            total=outcome.total,
+            page=query.page,
+            per_page=query.per_page,
+            took_ms=0.0,
+            suggestion=suggestion,
+            corrected=run.corrected,
+            hits=(),
+            searched=suggestion if run.corrected else query.text,
+            partial=outcome.total > 0 and run.parsed.clauses > 1 and outcome.every_word == 0,
+            notes=run.parsed.notes,
+            facets=facets,
+        )
+        if isinstance(outcome, Grouping):
+            documents = [self._document_hit(state, g, marks, run.words) for g in outcome.groups]
+            result = replace(result, passages=outcome.passages, documents=tuple(documents))
+        else:
+            hits = [self._hit(state, n, score, marks, run.words) for n, score in outcome.docnums]
+            result = replace(
+                result, passages=outcome.total, hits=tuple(hits), more_in_doc=outcome.more_in_doc
+            )
+        return replace(result, took_ms=_since(started))
+
+    def _run(
+        self, state: _State, query: Query, typed: filters.Typed, where: filters.Restriction
+    ) -> _Run:
+        """Parse and order; when nothing matches, the spelling suggestion instead."""
+        reader = state.searcher.reader()
+        if typed.text or not (typed.filters or query.filters):
+            parsed = parse(typed.text, reader)
+        else:
+            parsed = filters.everything()  # filters alone: everything they allow
         offset = (query.page - 1) * query.per_page
-        ranking = rank(state.searcher, parsed, offset, query.per_page, query.per_doc)
-        suggestion = suggest(query.text, state.searcher)
-        corrected, searched = False, query.text
-        if ranking.total == 0 and suggestion and not query.exact:
+        outcome = self._order(state, query, filters.restrict(parsed, where), offset)
+        suggestion = suggest(typed.text, state.searcher) if typed.text else None
+        if outcome.total == 0 and suggestion and not query.exact:
             try:
                 fixed = parse(suggestion, reader)
             except BadQuery:
                 fixed = None
             if fixed is not None:
-                again = rank(state.searcher, fixed, offset, query.per_page, query.per_doc)
+                again = self._order(state, query, filters.restrict(fixed, where), offset)
                 if again.total:
-                    parsed, ranking, corrected, searched = fixed, again, True, suggestion
-        hits = tuple(
-            self._hit(state, docnum, score, parsed.marks, searched)
-            for docnum, score in ranking.docnums
-        )
-        return SearchResult(
-            query=query.text,
-            total=ranking.total,
-            page=query.page,
-            per_page=query.per_page,
-            took_ms=_since(started),
-            suggestion=suggestion,
-            corrected=corrected,
-            hits=hits,
-            searched=searched,
-            partial=ranking.total > 0 and parsed.clauses > 1 and ranking.every_word == 0,
-            notes=parsed.notes,
-            more_in_doc=ranking.more_in_doc,
+                    return _Run(fixed, again, suggestion, True, suggestion)
+        return _Run(parsed, outcome, suggestion, False, typed.text)
+
+    def _order(
+        self, state: _State, query: Query, parsed: ParsedQuery, offset: int
+    ) -> Ranking | Grouping:
+        """A page of passages, or of documents when grouping by document."""
+        if query.by_document:
+            return group(state.searcher, parsed, offset, query.per_page, query.by_date)
+        return rank(state.searcher, parsed, offset, query.per_page, query.per_doc, query.by_date)
+
+    def _document_hit(self, state: _State, found: Group, marks: Marks, q: str) -> DocumentHit:
+        passages = tuple(self._hit(state, n, score, marks, q) for n, score in found.passages)
+        meta = state.meta.documents.get(found.doc)
+        best = passages[0]
+        return DocumentHit(
+            doc=found.doc,
+            title=meta.title if meta else best.title,
+            url=best.url,
+            score=best.score,
+            matches=found.matches,
+            folder=found.doc.rpartition("/")[0],
+            format=meta.format if meta else "",
+            date=meta.date if meta else "",
+            pages=meta.pages if meta else 0,
+            passages=passages,
         )
 
     def _hit(self, state: _State, docnum: int, score: float, marks: Marks, q: str) -> Hit:
@@ -217,8 +280,9 @@ class Engine:
                 raise DocumentNotFound(f"No document {doc!r} in the index.")
             with _reading(self.root):
                 marks = Marks(frozenset(), ())
-                if text.strip():
-                    marks = parse(text, state.searcher.reader()).marks
+                words = filters.split(text).text  # in:/type:/year: mark nothing
+                if words.strip():
+                    marks = parse(words, state.searcher.reader()).marks
                 numbers = state.searcher.document_numbers(doc=doc)
                 stored = [state.searcher.stored_fields(n) for n in numbers]
         stored.sort(key=lambda f: f["ordinal"])

@@ -12,10 +12,12 @@ from playwright.sync_api import Browser, sync_playwright
 
 from indexer.build import build_index
 from indexer.search import Engine
+from tests.live_server import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_DOC = "hrw-local-collaborations-in-russia.txt"
+DEMO = ROOT / "docs" / "demo"  # a small archive: folders, three formats, dated documents
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +33,32 @@ def seed_engine(seed_index: Path) -> Engine:
     engine = Engine(seed_index)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of docs/demo, built once per run; do not modify."""
+    root = tmp_path_factory.mktemp("demo-index")
+    build_index(DEMO, root, full=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_index: Path) -> Engine:
+    engine = Engine(demo_index)
+    yield engine
+    engine.close()
+
+
+DEMO_PER_PAGE = 4  # documents per page, so the demo's nine span three pages
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_index: Path) -> Iterator[LiveServer]:
+    """`seedsearch serve` on the demo archive, for the browser tests."""
+    env = {"SEEDSEARCH_PER_PAGE": str(DEMO_PER_PAGE)}
+    with live_server(demo_index, workers=2, env=env) as server:
+        yield server
 
 
 @pytest.fixture

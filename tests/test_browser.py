@@ -56,7 +56,7 @@ def test_search_and_read_the_passage_in_context(server: LiveServer, page: Page):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/\?q=human\+rights$"))
     expect(page.get_by_role("status")).to_contain_text("matching passages")
-    hits = page.locator("ol.results > li")
+    hits = page.locator("ol.passages > li")
     expect(hits).to_have_count(PER_PAGE)
     marks = page.locator(".snippet mark")
     assert marks.count() >= PER_PAGE
@@ -70,7 +70,7 @@ def test_search_and_read_the_passage_in_context(server: LiveServer, page: Page):
         page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
 
     # Follow the third result (further down the document) to its passage.
-    link = page.locator("ol.results > li h2 a").nth(2)
+    link = page.locator("ol.passages a.passage-link").nth(2)
     fragment = link.get_attribute("href").split("#")[1]
     link.click()
     page.wait_for_url(re.compile(rf"/doc/.+\?q=human\+rights#{fragment}$"))
@@ -93,9 +93,11 @@ def test_page_through_results(server: LiveServer, page: Page):
     seen: list[str] = []
     for number in (1, 2, 3):
         expect(page.locator("nav.pager [aria-current=page]")).to_have_text(f"Page {number} of 3")
-        expect(page.locator("ol.results")).to_have_attribute("start", str(len(seen) + 1))
+        expect(page.locator("ol.passages")).to_have_attribute("start", str(len(seen) + 1))
         expect(page.get_by_label("Search passages")).to_have_value("rights")
-        seen += page.locator("ol.results h2 a").evaluate_all("links => links.map(a => a.href)")
+        seen += page.locator("ol.passages a.passage-link").evaluate_all(
+            "links => links.map(a => a.href)"
+        )
         if number < 3:
             page.get_by_role("link", name="Next →").click()
             page.wait_for_url(re.compile(rf"[?&]page={number + 1}\b"))
@@ -103,7 +105,7 @@ def test_page_through_results(server: LiveServer, page: Page):
     assert len(seen) == len(set(seen)) == 10
     page.get_by_role("link", name="← Previous").click()
     page.wait_for_url(re.compile(r"[?&]page=2\b"))
-    expect(page.locator("ol.results")).to_have_attribute("start", str(PER_PAGE + 1))
+    expect(page.locator("ol.passages")).to_have_attribute("start", str(PER_PAGE + 1))
 
 
 def test_did_you_mean_link(server: LiveServer, page: Page):
@@ -115,7 +117,7 @@ def test_did_you_mean_link(server: LiveServer, page: Page):
     expect(page.get_by_role("status")).to_contain_text("0 matching passages")
     page.locator(".message.suggestion a").click()
     expect(page.get_by_label("Search passages")).to_have_value("russian")
-    expect(page.locator("ol.results > li").first).to_be_visible()
+    expect(page.locator("ol.passages > li").first).to_be_visible()
 
 
 def test_slash_focuses_the_search_box(server: LiveServer, browser: Browser):

@@ -168,7 +168,7 @@ def test_document_payloads_are_shown_as_text(server, watched):
 def test_a_hostile_file_name_is_text_in_links_and_titles(server, watched):
     watched.visit(server, "/?" + urlencode({"q": "badly named payload ferry"}))
     assert_clean(watched, "results with the hostile file name")
-    link = watched.page.locator(".hit h2 a", has_text="Named badly")
+    link = watched.page.locator(".document-hit h2 a", has_text="Named badly")
     link.click()
     watched.page.wait_for_load_state("load")
     assert_clean(watched, "the hostile file's page")

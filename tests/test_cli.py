@@ -94,3 +94,48 @@ def test_stats(runner, seed_index):
     ]
     text = runner.invoke(cli, ["stats", "--index", str(seed_index)]).output
     assert "passages    10" in text and SEED_DOC in text
+
+
+# -- grouping, filters, order ---------------------------------------------------------
+
+
+def test_search_by_document_with_filters(runner, demo_index, demo_engine):
+    args = ["search", "flood", "--index", str(demo_index), "--group", "doc"]
+    args += ["--in", "reports", "--type", "md", "--type", "html", "--year", "2014..2016"]
+    data = json.loads(runner.invoke(cli, [*args, "--json"]).output)
+    expected = demo_engine.search(
+        Query("flood in:reports type:md type:html year:2014..2016", by_document=True)
+    ).to_json()
+    for payload in (data, expected):
+        payload.pop("took_ms"), payload.pop("query")
+    assert data == expected and data["total"] > 1 and "results" not in data
+    text = runner.invoke(cli, args).output
+    assert text.startswith(f"{data['total']} documents, {data['passages']} passages (")
+    for n, document in enumerate(data["documents"], 1):
+        assert f"\n{n}. {document['title']}  [{document['doc']} · " in text
+        for hit in document["passages"]:
+            assert f"   #p{hit['ordinal']}: " in text
+
+
+def test_search_newest_first(runner, demo_index, demo_engine):
+    args = ["search", "bridge", "--index", str(demo_index), "--sort", "date", "--json"]
+    data = json.loads(runner.invoke(cli, args).output)
+    expected = demo_engine.search(Query("bridge", by_date=True))
+    assert [r["id"] for r in data["results"]] == [h.id for h in expected.hits]
+    assert expected.hits != demo_engine.search(Query("bridge")).hits
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--year", "20x4"], "year:"),
+        (["--type", "zzz"], "type:"),
+        (["--in", ".."], "in:"),
+        (["--group", "page"], "--group"),
+        (["--sort", "size"], "--sort"),
+    ],
+)
+def test_bad_filters_exit_2_naming_them(runner, demo_index, args, named):
+    result = runner.invoke(cli, ["search", "flood", "--index", str(demo_index), *args])
+    assert result.exit_code == 2
+    assert named in result.stderr and "Traceback" not in result.output

@@ -88,7 +88,7 @@ def test_serve_reads_the_index_from_the_environment(seed_index, tmp_path):
         assert f"Serving {seed_index} at" in server.log()
         assert health(server)["passages"] == 10
         status, page = server.get("/?q=rights")
-        assert status == 200 and page.count(b'<li class="hit">') == 2
+        assert status == 200 and page.count(b'<li class="passage-hit">') == 2
 
 
 def test_serve_without_index_or_source_fails_clearly(runner, tmp_path):

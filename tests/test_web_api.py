@@ -167,6 +167,76 @@ def test_healthz_reports_the_served_index(client, seed_engine):
     }
 
 
+# -- grouping, filters, facets ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_client(demo_index: Path):
+    app = create_app({"INDEX": str(demo_index), "TESTING": True})
+    yield app.test_client()
+    app.extensions["seedsearch"].close()
+
+
+@pytest.mark.parametrize(
+    ("args", "query"),
+    [
+        ({"q": "flood", "group": "doc"}, Query("flood", by_document=True)),
+        (
+            {"q": "flood", "group": "doc", "per_page": "2", "page": "2", "facets": "1"},
+            Query("flood", page=2, per_page=2, by_document=True, facets=True),
+        ),
+        (
+            [("q", "bridge"), ("in", "reports"), ("in", "guides"), ("type", "md")],
+            Query("bridge in:reports in:guides type:md"),
+        ),
+        (
+            {"q": "bridge", "year": "2014..2016", "sort": "date"},
+            Query("bridge year:2014..2016", by_date=True),
+        ),
+        ({"in": "minutes", "group": "doc"}, Query("in:minutes", by_document=True)),
+    ],
+)
+def test_grouping_and_filters_are_the_engines(demo_client, demo_engine, args, query):
+    response = demo_client.get("/api/search", query_string=args)
+    assert response.status_code == 200
+    body, expected = response.get_json(), demo_engine.search(query).to_json()
+    for payload in (body, expected):
+        payload.pop("took_ms"), payload.pop("query")
+    assert body == expected and body["total"] > 0
+
+
+def test_grouped_json_totals(demo_client):
+    grouped = demo_client.get("/api/search?q=flood&group=doc&per_page=3").get_json()
+    flat = demo_client.get("/api/search?q=flood&per_page=1000").get_json()
+    assert grouped["passages"] == flat["total"]
+    assert grouped["total"] == len({r["doc"] for r in flat["results"]})
+    assert len(grouped["documents"]) == 3 and grouped["per_page"] == 3
+    assert sum(d["matches"] for d in grouped["documents"]) <= grouped["passages"]
+    assert "facets" not in grouped and "facets" not in flat
+    faceted = demo_client.get("/api/search?q=flood&facets=1").get_json()
+    assert set(faceted["facets"]) == {"folder", "format", "year"} and "results" in faceted
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ({"group": "docs"}, "“group”"),
+        ({"sort": "newest"}, "“sort”"),
+        ({"year": "2014-2016"}, "year:"),
+        ({"year": "x"}, "year:"),
+        ({"type": "zzz"}, "type:"),
+        ({"type": "a b"}, "type:"),
+        ({"in": ".."}, "in:"),
+        ({"in": "/"}, "in:"),
+    ],
+)
+def test_bad_grouping_and_filter_values_are_400s_naming_them(demo_client, args, named):
+    response = demo_client.get("/api/search", query_string={"q": "flood", **args})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "bad_query" and error["message"].startswith(named)
+
+
 # -- /api/openapi.json --------------------------------------------------------------
 
 
@@ -191,6 +261,16 @@ TYPES = {
 def check(spec: dict, schema: dict, value, where: str = "$") -> None:
     """Validate `value` against the JSON Schema subset the spec uses; fail loudly."""
     schema = resolve(spec, schema)
+    if "oneOf" in schema:
+        passing = []
+        for option in schema["oneOf"]:
+            try:
+                check(spec, option, value, where)
+            except AssertionError:
+                continue
+            passing.append(option)
+        assert len(passing) == 1, (where, "matches", len(passing), "of oneOf")
+        return
     types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
     ok = any(
         isinstance(value, TYPES[t]) and not (t in ("integer", "number") and value is True)
@@ -223,22 +303,39 @@ def test_openapi_document_is_3_1(spec, client):
     assert spec["servers"] == [{"url": "http://localhost"}]
     assert set(spec["paths"]) == {"/api/search", "/api/status", "/healthz"}
     params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert set(params) == {"q", "page", "per_page", "exact"}
-    assert params["q"]["required"] is True
+    assert set(params) == {"q", "page", "per_page", "exact", "group", "sort", "facets"} | {
+        "in",
+        "type",
+        "year",
+    }
+    assert "required" not in params["q"]  # filters alone are a query too
     assert params["per_page"]["schema"]["maximum"] == MAX_PER_PAGE
 
 
 @pytest.mark.parametrize("q", ["russia", "rusian", "zzqxv", '"human rights"'])
-def test_openapi_describes_search_responses(spec, client, q):
-    body = client.get("/api/search", query_string={"q": q, "per_page": "3"}).get_json()
+@pytest.mark.parametrize(
+    ("extra", "schema"),
+    [
+        ({}, "SearchResult"),
+        ({"group": "doc"}, "GroupedResult"),
+        ({"group": "doc", "facets": "1"}, "GroupedResult"),
+        ({"facets": "1", "sort": "date"}, "SearchResult"),
+    ],
+)
+def test_openapi_describes_search_responses(spec, client, q, extra, schema):
+    args = {"q": q, "per_page": "3", **extra}
+    body = client.get("/api/search", query_string=args).get_json()
     check(spec, response_schema(spec, "/api/search", 200), body)
     # Every described field is present: the description is not looser than the API.
-    assert list(resolve(spec, response_schema(spec, "/api/search", 200))["properties"]) == list(
-        body
-    )
-    if body["results"]:
+    described = list(resolve(spec, {"$ref": f"#/components/schemas/{schema}"})["properties"])
+    assert described == list(body) + ([] if "facets" in extra else ["facets"])
+    hits = body.get("results") or [h for d in body.get("documents", []) for h in d["passages"]]
+    if hits:
         hit = resolve(spec, {"$ref": "#/components/schemas/Hit"})
-        assert list(hit["properties"]) == list(body["results"][0])
+        assert list(hit["properties"]) == list(hits[0])
+    if body.get("documents"):
+        document = resolve(spec, {"$ref": "#/components/schemas/DocumentHit"})
+        assert list(document["properties"]) == list(body["documents"][0])
 
 
 def test_openapi_describes_errors_and_health(spec, client, tmp_path):

@@ -107,7 +107,7 @@ def test_titles_are_escaped_in_results(hostile):
     client, _ = hostile
     page = parse(client.get("/?q=apostrophe"))
     assert_no_injected_markup(page)
-    assert page.select_one("ol.results h2").get_text() == "Title with <b>bold</b> & <i>markup</i>"
+    assert page.select_one("main article h2").get_text() == "Title with <b>bold</b> & <i>markup</i>"
 
 
 @pytest.mark.parametrize(

@@ -33,10 +33,15 @@ def messages(page: BeautifulSoup) -> list[str]:
     return [m.get_text(" ", strip=True) for m in page.select(".message")]
 
 
+def passage_links(page: BeautifulSoup) -> list:
+    """The link of each passage on the page, whatever the layout."""
+    return page.select("ol.results h2 a") or page.select("a.passage-link")
+
+
 def hit_ids(page: BeautifulSoup) -> list[str]:
     """doc#pN of each result, from its link to the passage in context."""
     out = []
-    for link in page.select("ol.results h2 a"):
+    for link in passage_links(page):
         parts = urlsplit(link["href"])
         out.append(f"{unquote_path(parts.path)}#{parts.fragment}")
     return out
@@ -160,20 +165,23 @@ def test_empty_or_blank_query_is_the_landing_page(client):
 
 
 def test_results_page_lists_the_engines_hits_in_order(client, seed_engine):
+    # One document matches: its title once, then its passages, best first.
     response = client.get("/?q=russian+groups")
     assert response.status_code == 200
     page = soup(response)
-    expected = seed_engine.search(Query("russian groups", per_doc=3))
+    expected = seed_engine.search(Query("russian groups"))
     assert hit_ids(page) == [h.id for h in expected.hits]
-    assert status_line(page).startswith(f"{expected.total} matching passages · ")
+    assert status_line(page).startswith(f"{expected.total} matching passages in one document · ")
     assert re.search(r"· [\d.]+ ms$", status_line(page))
-    results = page.select_one("ol.results")
+    document = page.select_one("article.one-document")
+    assert document.h2.get_text(strip=True) == expected.hits[0].title
+    assert len(page.select("main h2")) == 2  # the document, and the facets beside it
+    results = document.select_one("ol.passages")
     assert results["start"] == "1"
     items = results.find_all("li", recursive=False)
     assert len(items) == len(expected.hits)
     for item, hit in zip(items, expected.hits, strict=True):
-        assert item.h2.a["href"] == hit.url
-        assert item.h2.get_text(strip=True) == hit.title
+        assert item.select_one("a.passage-link")["href"] == hit.url
         assert f"passage {hit.ordinal}" in item.select_one(".where").get_text()
         assert item.select_one(".snippet").decode_contents() == hit.snippet
 
@@ -235,13 +243,13 @@ def test_showing_results_for_the_correction(client, seed_engine):
     assert query_of(original["href"]) == {"q": ["rusian"], "exact": ["1"]}
     assert hit_ids(page) == [h.id for h in result.hits]
     # Result links carry the query that found them, so the document view marks it.
-    assert all(query_of(a["href"])["q"] == ["russian"] for a in page.select("ol.results h2 a"))
+    assert all(query_of(a["href"])["q"] == ["russian"] for a in passage_links(page))
 
 
 def test_search_instead_searches_the_words_as_typed(client):
     page = soup(client.get("/?q=rusian&exact=1"))
     assert page.select_one(".message.correction") is None
-    assert status_line(page).startswith("0 matching passages")
+    assert status_line(page).startswith("0 matching passages ·")
     # The suggestion stays on offer.
     assert query_of(page.select_one(".message.suggestion a")["href"]) == {"q": ["russian"]}
 
@@ -271,7 +279,7 @@ def test_notes_are_shown(library):
 
 def test_no_match_and_past_the_end(client):
     page = soup(client.get("/?q=zzqxv"))
-    assert status_line(page).startswith("0 matching passages")
+    assert status_line(page).startswith("0 matching passages ·")
     assert "No passage matches zzqxv" in page.select_one(".empty").get_text(" ", strip=True)
     page = soup(client.get("/?q=russia&page=7"))
     assert "no more results" in page.select_one(".empty").get_text(" ", strip=True)
@@ -290,7 +298,7 @@ def test_pages_keep_the_query_and_cover_every_hit(library):
     while url:
         page = soup(client.get(url))
         pages += 1
-        ol = page.select_one("ol.results")
+        ol = page.select_one("ol.passages")
         assert ol["start"] == str(len(seen) + 1)
         seen += hit_ids(page)
         pager = page.select_one("nav.pager")
@@ -305,7 +313,7 @@ def test_pages_keep_the_query_and_cover_every_hit(library):
     assert query_of(previous["href"]) == {"q": ["ferry quay"], "page": ["2"]}
 
 
-def test_one_document_does_not_flood_the_page(library):
+def test_passage_by_passage_one_document_does_not_flood_the_page(library):
     engine, client = library(
         {
             "big.txt": "Big ferry log\n\n" + paragraphs("big", 9),
@@ -313,7 +321,7 @@ def test_one_document_does_not_flood_the_page(library):
             "small.txt": "Small ferry log\n\n" + paragraphs("small", 2),
         },
     )
-    page = soup(client.get("/?q=quay"))
+    page = soup(client.get("/?q=quay&group=passage"))
     ids = hit_ids(page)
     docs = [i.split("#")[0] for i in ids]
     assert {d: docs.count(d) for d in set(docs)} == {"big.txt": 3, "mid.txt": 3, "small.txt": 2}
@@ -322,11 +330,14 @@ def test_one_document_does_not_flood_the_page(library):
     assert more["/doc/big.txt"].get_text() == "6 more matching passages in this document"
     # The link lists every matching passage of that document.
     listing = soup(client.get(more["/doc/big.txt"]["href"]))
-    assert query_of(more["/doc/big.txt"]["href"]) == {"q": ['(quay) AND doc:"big.txt"']}
+    assert query_of(more["/doc/big.txt"]["href"]) == {
+        "q": ['(quay) AND doc:"big.txt"'],
+        "group": ["passage"],
+    }
     assert sorted(hit_ids(listing)) == sorted(f"big.txt#p{n}" for n in range(1, 10))
     assert status_line(listing).startswith("9 matching passages")
     # All from one document: simply its passages.
-    single = soup(client.get('/?q=quay+AND+doc:"mid.txt"'))
+    single = soup(client.get('/?q=quay+AND+doc:"mid.txt"&group=passage'))
     assert len(hit_ids(single)) == 5 and not single.select(".more")
     assert engine.search(Query("quay")).total == 16
 
@@ -358,7 +369,7 @@ def test_document_view_without_query_has_no_marks(client):
 
 def test_result_links_open_the_passage_in_its_document(client):
     page = soup(client.get("/?q=chechnya"))
-    link = page.select_one("ol.results h2 a")["href"]
+    link = passage_links(page)[0]["href"]
     parts = urlsplit(link)
     target = soup(client.get(f"{parts.path}?{parts.query}")).select_one(f"#{parts.fragment}")
     assert target is not None and "passage" in target["class"]
@@ -387,7 +398,7 @@ def test_unknown_document_is_a_404_page_in_the_sites_style(client):
 
 def test_document_ids_with_folders_and_spaces(library):
     _, client = library({"sub dir/a b.txt": "Spaced\n\n" + paragraphs("s", 2)})
-    link = soup(client.get("/?q=quay")).select_one("ol.results h2 a")["href"]
+    link = passage_links(soup(client.get("/?q=quay")))[0]["href"]
     assert link.startswith("/doc/sub%20dir/a%20b.txt?q=quay#p")
     parts = urlsplit(link)
     assert client.get(f"{parts.path}?{parts.query}").status_code == 200

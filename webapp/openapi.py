@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from indexer.filters import MAX_VALUES
+from indexer.grouping import SHOWN
 from indexer.query import MAX_QUERY_CHARS
 from indexer.search import MAX_DEPTH, MAX_PER_PAGE
 
@@ -30,6 +32,10 @@ def document(server_url: str) -> dict:
         "components": {
             "schemas": {
                 "SearchResult": _search_result(),
+                "GroupedResult": _grouped_result(),
+                "DocumentHit": _document_hit(),
+                "Facets": _facets(),
+                "FacetValue": _facet_value(),
                 "Hit": _hit(),
                 "Health": _health(),
                 "Status": _status(),
@@ -55,15 +61,24 @@ def _search_path() -> dict:
             "description": (
                 "One page of passages matching `q`, best first, each with a snippet "
                 "whose matched words are wrapped in `<mark>` (the only markup; the rest "
-                "is escaped). Same JSON as `seedsearch search --json`."
+                "is escaped). Same JSON as `seedsearch search --json`.\n\n"
+                "With `group=doc` the page holds documents instead (`GroupedResult`): "
+                "one entry per matching document, in the order of its best passage, "
+                f"with its best {SHOWN} passages at most; `total` counts matching "
+                "documents, `passages` their matching passages, and `page`/`per_page` "
+                "page through documents.\n\n"
+                "Filters (`in`, `type`, `year`) may also be typed in `q` "
+                "(`in:reports/2014 type:pdf year:2014..2016`). The values of one filter "
+                "are OR-ed, different filters AND-ed. With filters and no words, every "
+                "passage they allow matches."
             ),
             "parameters": [
                 {
                     "name": "q",
                     "in": "query",
-                    "required": True,
-                    "description": "The query; see /help for the syntax.",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                    "description": "The query; see /help for the syntax. May be left "
+                    "out when a filter is given.",
+                    "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
                 },
                 {
                     "name": "page",
@@ -91,10 +106,64 @@ def _search_path() -> dict:
                     ),
                     "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
                 },
+                {
+                    "name": "group",
+                    "in": "query",
+                    "description": "`doc`: one entry per document, documents paged "
+                    "(`GroupedResult`); `passage`: passage by passage (`SearchResult`).",
+                    "schema": {"type": "string", "enum": ["passage", "doc"], "default": "passage"},
+                },
+                {
+                    "name": "sort",
+                    "in": "query",
+                    "description": "`date`: newest first, by the date the document gives "
+                    "itself (else its file's modification date); relevance orders passages "
+                    "of the same date.",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["relevance", "date"],
+                        "default": "relevance",
+                    },
+                },
+                _filter(
+                    "in",
+                    "Only documents in this folder or below it (a path from the top of "
+                    "the source folder: `reports/2014`).",
+                    {"type": "string", "minLength": 1},
+                ),
+                _filter(
+                    "type",
+                    "Only documents of this format: `txt`, `md`, `html`, `pdf`, `docx`, "
+                    "`epub`, `odt` (`htm` and `markdown` are accepted).",
+                    {"type": "string", "pattern": "^[A-Za-z0-9.]{1,17}$"},
+                ),
+                _filter(
+                    "year",
+                    "Only documents dated in this year (`2014`) or range of years "
+                    "(`2014..2016`, `2014..`, `..2016`).",
+                    {"type": "string", "pattern": "^(\\d{4}|\\d{4}\\.\\.(\\d{4})?|\\.\\.\\d{4})$"},
+                ),
+                {
+                    "name": "facets",
+                    "in": "query",
+                    "description": "`1` adds `facets`: matching documents per folder, "
+                    "format and year, each counted without its own filter.",
+                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                },
             ],
             "responses": {
-                "200": _json("A page of results.", {"$ref": "#/components/schemas/SearchResult"}),
-                "400": _json("The query or a parameter is invalid.", ERROR_REF),
+                "200": _json(
+                    "A page of results.",
+                    {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/SearchResult"},
+                            {"$ref": "#/components/schemas/GroupedResult"},
+                        ]
+                    },
+                ),
+                "400": _json(
+                    "The query or a parameter is invalid; the message names it.", ERROR_REF
+                ),
                 "503": _json("The index is missing or cannot be read.", ERROR_REF),
             },
         }
@@ -131,6 +200,17 @@ def _status_path() -> dict:
     }
 
 
+def _filter(name: str, description: str, schema: dict) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "description": f"{description} Repeatable (values OR-ed), up to {MAX_VALUES} values.",
+        "schema": {"type": "array", "items": schema, "maxItems": MAX_VALUES},
+        "style": "form",
+        "explode": True,
+    }
+
+
 def _json(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -147,24 +227,113 @@ def _object(properties: dict, description: str = "") -> dict:
     return out
 
 
+def _common() -> dict:
+    return {
+        "query": {"type": "string", "description": "The query as given."},
+        "total": {"type": "integer", "minimum": 0, "description": "Matching passages."},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "took_ms": {"type": "number", "minimum": 0},
+        "suggestion": {
+            "type": ["string", "null"],
+            "description": "The query with unknown words corrected, if any were.",
+        },
+        "corrected": {
+            "type": "boolean",
+            "description": "True when nothing matched `query` and the results are "
+            "those of `suggestion`.",
+        },
+    }
+
+
+def _with_facets(schema: dict) -> dict:
+    """`facets` is there only when asked for (`facets=1`)."""
+    schema["properties"]["facets"] = {"$ref": "#/components/schemas/Facets"}
+    return schema
+
+
 def _search_result() -> dict:
+    return _with_facets(
+        _object(
+            {
+                **_common(),
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            },
+            "A page of passages (`group=passage`, the default).",
+        )
+    )
+
+
+def _grouped_result() -> dict:
+    return _with_facets(
+        _object(
+            {
+                **_common(),
+                "total": {"type": "integer", "minimum": 0, "description": "Matching documents."},
+                "per_page": {"type": "integer", "minimum": 1, "description": "Documents."},
+                "passages": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Matching passages, in all matching documents.",
+                },
+                "documents": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/DocumentHit"},
+                },
+            },
+            "A page of documents (`group=doc`).",
+        )
+    )
+
+
+def _document_hit() -> dict:
     return _object(
         {
-            "query": {"type": "string", "description": "The query as given."},
-            "total": {"type": "integer", "minimum": 0, "description": "Matching passages."},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1},
-            "took_ms": {"type": "number", "minimum": 0},
-            "suggestion": {
-                "type": ["string", "null"],
-                "description": "The query with unknown words corrected, if any were.",
+            "doc": {"type": "string", "description": "Document id (path in the source)."},
+            "title": {"type": "string"},
+            "url": {"type": "string", "description": "The document at its best passage."},
+            "score": {"type": "number", "description": "Its best passage's."},
+            "matches": {"type": "integer", "minimum": 1, "description": "Matching passages."},
+            "folder": {"type": "string", "description": "Its folder; empty at the top."},
+            "format": {"type": "string", "description": "txt, md, html, pdf ..."},
+            "date": {
+                "type": "string",
+                "description": "YYYY-MM-DD, YYYY-MM or YYYY: the date the document "
+                "gives itself, else its file's modification date.",
             },
-            "corrected": {
-                "type": "boolean",
-                "description": "True when nothing matched `query` and the results are "
-                "those of `suggestion`.",
+            "pages": {"type": "integer", "minimum": 0, "description": "0 when unpaged."},
+            "passages": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Hit"},
+                "minItems": 1,
+                "maxItems": SHOWN,
+                "description": "Its best passages, best first.",
             },
-            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        },
+        "One document and its best passages.",
+    )
+
+
+def _facets() -> dict:
+    values = {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+    return _object(
+        {
+            "folder": {**values, "description": "Every folder (and subfolder), by path."},
+            "format": {**values, "description": "Most documents first."},
+            "year": {**values, "description": "Newest first."},
+        },
+        "Matching documents per value over the whole result set; each facet counted "
+        "with the other filters applied but not its own. Values with no match are left "
+        "out unless selected.",
+    )
+
+
+def _facet_value() -> dict:
+    return _object(
+        {
+            "value": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0, "description": "Matching documents."},
+            "selected": {"type": "boolean", "description": "A filter in force selects it."},
         }
     )
 

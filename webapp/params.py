@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from indexer import filters
 from indexer.errors import BadQuery
-from indexer.models import Query
+from indexer.models import Filters, Query
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+GROUPS = {"doc": True, "passage": False}  # ?group=: one entry per document, or per passage
+SORTS = {"relevance": False, "date": True}  # ?sort=: most relevant or newest first
+FILTER_PARAMETERS = ("in", "type", "year")
 
 
 def query_text(args: MultiDict) -> str:
@@ -20,15 +24,46 @@ def exact_requested(args: MultiDict) -> bool:
     return args.get("exact", "").strip().lower() in _TRUE
 
 
-def query_from_args(args: MultiDict, *, per_page: int, per_doc: int | None = None) -> Query:
-    """The Query that ?q=&page=&per_page= (or limit=)&exact= asks for."""
+def filters_given(args: MultiDict) -> bool:
+    """True when ?in=, ?type= or ?year= name something."""
+    return any(v.strip() for name in FILTER_PARAMETERS for v in args.getlist(name))
+
+
+def query_from_args(
+    args: MultiDict,
+    *,
+    per_page: int,
+    per_doc: int | None = None,
+    group: str = "passage",
+    facets: bool = False,
+) -> Query:
+    """The Query that ?q=&page=&per_page= (or limit=)&exact=&group=&sort=&in=&type=
+    &year=&facets= ask for; `group` and `facets` are the defaults of the caller."""
     return Query(
         text=query_text(args),
         page=_number(args, ("page",), 1),
         per_page=_number(args, ("per_page", "limit"), per_page),
         per_doc=per_doc,
         exact=exact_requested(args),
+        filters=filters_from_args(args),
+        by_document=_choice(args, "group", GROUPS, group),
+        by_date=_choice(args, "sort", SORTS, "relevance"),
+        facets=facets or args.get("facets", "").strip().lower() in _TRUE,
     )
+
+
+def filters_from_args(args: MultiDict) -> Filters:
+    """?in=reports/2014&type=pdf&year=2014..2016, each repeatable; blanks ignored."""
+    given = {name: [v for v in args.getlist(name) if v.strip()] for name in FILTER_PARAMETERS}
+    return filters.from_values(given["in"], given["type"], given["year"])
+
+
+def _choice(args: MultiDict, name: str, choices: dict[str, bool], default: str) -> bool:
+    value = args.get(name, "").strip().lower() or default
+    if value not in choices:
+        allowed = " or ".join(f"“{c}”" for c in choices)
+        raise BadQuery(f"“{name}” must be {allowed}, not {value[:20]!r}.")
+    return choices[value]
 
 
 def _number(args: MultiDict, names: tuple[str, ...], default: int) -> int:

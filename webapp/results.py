@@ -1,13 +1,19 @@
-"""What the results page shows beside the hits: numbering, paging and the
-"more in this document" links. Pure functions of a SearchResult."""
+"""What the results page shows beside the hits: the layout, numbering, paging
+and the "more in this document" links. Pure functions of a SearchResult."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from indexer.models import SearchResult
+from indexer import filters
+from indexer.models import DocumentHit, SearchResult
 from indexer.search import MAX_DEPTH
+
+# How the page lays results out.
+DOCUMENTS = "documents"  # one entry per document, its best passages beneath it
+DOCUMENT = "document"  # one matching document: its passages listed, paged
+PASSAGES = "passages"  # passage by passage (?group=passage)
 
 
 @dataclass(frozen=True)
@@ -36,17 +42,31 @@ class ResultsView:
     paging: Paging
     more_after: dict[int, MoreLink]  # hit index -> the link to show after it
     more_elsewhere: tuple[MoreLink, ...]  # documents with no hit on this page
+    layout: str = PASSAGES
+    document: DocumentHit | None = None  # the one matching document (layout DOCUMENT)
+    more_in: dict[str, str] = field(default_factory=dict)  # doc -> query of all its matches
 
 
-def results_view(result: SearchResult) -> ResultsView:
-    """Lay out one page of `result`."""
-    return ResultsView(result, paging(result), *_more_links(result))
+def results_view(result: SearchResult, document: DocumentHit | None = None) -> ResultsView:
+    """Lay out one page of `result`: documents when it is grouped, else passages;
+    passages of `document` when it is the only document matching."""
+    if result.documents is not None:
+        text = result.searched or result.query
+        more = {
+            d.doc: query
+            for d in result.documents
+            if d.matches > len(d.passages) and (query := doc_query(text, d.doc))
+        }
+        return ResultsView(result, paging(result), {}, (), DOCUMENTS, more_in=more)
+    layout = DOCUMENT if document is not None else PASSAGES
+    return ResultsView(result, paging(result), *_more_links(result), layout, document)
 
 
 def paging(result: SearchResult) -> Paging:
     """Previous/next pages; collapsing per document makes the last page unknowable."""
     size, page = result.per_page, result.page
-    full = len(result.hits) == size
+    shown = len(result.hits) if result.documents is None else len(result.documents)
+    full = shown == size
     has_next = full and page * size < result.total and (page + 1) * size <= MAX_DEPTH
     last = None
     if not result.more_in_doc:
@@ -63,10 +83,12 @@ def paging(result: SearchResult) -> Paging:
 
 
 def doc_query(text: str, doc: str) -> str | None:
-    """`text` restricted to one document, or None if the id cannot be quoted."""
+    """`text` restricted to one document, or None if the id cannot be quoted. Typed
+    filters are dropped: the document is inside them."""
     if '"' in doc:
         return None
-    return f'({text}) AND doc:"{doc}"'
+    words = filters.split(text).text
+    return f'({words}) AND doc:"{doc}"' if words else f'doc:"{doc}"'
 
 
 def _more_links(result: SearchResult) -> tuple[dict[int, MoreLink], tuple[MoreLink, ...]]:

@@ -2,36 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from indexer.errors import BadQuery
 
 from .engine import engine, examples
-from .params import exact_requested, query_from_args, query_text
+from .params import exact_requested, filters_given, query_from_args, query_text
+from .refine import Refinement, facets_view, format_name
 from .results import results_view
 
 bp = Blueprint("ui", __name__)
+bp.add_app_template_global(format_name)
+KEPT = ("in", "type", "year", "sort", "group")  # refinements links on a results page keep
 
 
 @bp.app_template_global()
 def search_url(text: str, **extra) -> str:
-    """The search page's address for `text`."""
-    return url_for("ui.search", q=text, **extra)
+    """The search page's address for `text`, keeping the page's filters, order and layout."""
+    kept = {name: request.args.getlist(name) for name in KEPT if name in request.args}
+    return url_for("ui.search", **{**kept, "q": text, **extra})
 
 
 @bp.get("/")
 def search():
-    """The landing page without a query; a page of results with one."""
+    """The landing page without a query; a page of results with one (or with filters)."""
     text = query_text(request.args)
-    if not text:
+    if not text and not filters_given(request.args):
         return landing()
     config = current_app.config
-    query = query_from_args(request.args, per_page=config["PER_PAGE"], per_doc=config["PER_DOC"])
+    query = query_from_args(
+        request.args,
+        per_page=config["PER_PAGE"],
+        per_doc=config["PER_DOC"],
+        group="doc",
+        facets=True,
+    )
     result = engine().search(query)
+    view = results_view(result)
+    if result.documents is not None and result.total == 1:
+        # One matching document: its passages listed, paged as passages.
+        found = result.documents or engine().search(replace(query, page=1)).documents
+        flat = replace(query, by_document=False, per_doc=None, facets=False)
+        view = results_view(replace(engine().search(flat), facets=result.facets), found[0])
+    refinement = Refinement.of(query)
     return render_template(
         "results.html",
         q=text,
-        view=results_view(result),
+        view=view,
+        refinement=refinement,
+        facets=facets_view(result.facets, refinement),
         exact=exact_requested(request.args),
         autofocus=True,
     )

@@ -1,0 +1,53 @@
+"""How many matching documents each folder, format and year holds, over the whole
+result set. Each facet is counted with the other facets' filters applied but not
+its own, so a reader filtering on pdf still sees how many md documents match."""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh import query as wq
+
+from .catalog import FACET_FIELDS, catalog_for
+from .filters import Restriction
+from .models import FacetCounts, FacetValue, Filters
+from .ranking import K1, B
+from .vectors import vectors_for
+
+
+def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters) -> FacetCounts:
+    """Documents per value among the passages matching `query` (unfiltered)."""
+    vectors = vectors_for(searcher, K1, B)
+    catalog = catalog_for(searcher, vectors)
+    base = vectors.evaluate(query).mask
+    limits = {name: vectors.evaluate(q).mask for name, q in where.parts() if q is not None}
+    matched: dict[frozenset, np.ndarray] = {}  # documents matched, per set of filters applied
+    counted: dict[str, list[FacetValue]] = {}
+    for field in FACET_FIELDS:
+        applied = frozenset(name for name in limits if name != field)
+        if applied not in matched:
+            mask = base
+            for name in applied:
+                mask = mask & limits[name]
+            matched[applied] = catalog.documents_in(mask) > 0
+        hit = matched[applied]
+        values = catalog.values[field]
+        counts = [int(np.count_nonzero(hit[docs])) for docs in catalog.members[field]]
+        counted[field] = [
+            FacetValue(value, n, _selected(field, value, chosen))
+            for value, n in zip(values, counts, strict=True)
+            if n or _selected(field, value, chosen)
+        ]
+    return FacetCounts(
+        # By path, so that a folder's subfolders follow it.
+        folder=tuple(sorted(counted["folder"], key=lambda v: v.value.split("/"))),
+        format=tuple(sorted(counted["format"], key=lambda v: (-v.count, v.value))),
+        year=tuple(sorted(counted["year"], key=lambda v: v.value, reverse=True)),
+    )
+
+
+def _selected(field: str, value: str, chosen: Filters) -> bool:
+    if field == "folder":
+        return value in chosen.folders
+    if field == "format":
+        return value in chosen.formats
+    return value.isdigit() and any(a <= int(value) <= b for a, b in chosen.years)

@@ -1,0 +1,206 @@
+"""Filters by folder, format and year: read from the query text (`in:reports/2014
+type:pdf year:2014..2016`) or given apart (URL parameters, CLI options), checked,
+and turned into Whoosh queries over the index's `folder`, `format` and `year`
+terms, which the engine evaluates into masks like any other clause."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from whoosh import query as wq
+
+from .errors import BadQuery
+from .models import Filters
+from .query import Marks, ParsedQuery
+
+# The formats the readers produce; a format the index holds is accepted too.
+KNOWN_FORMATS = ("txt", "md", "html", "pdf", "docx", "epub", "odt")
+ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
+MAX_VALUES = 50  # values of one filter in one query, so no query is unbounded
+FIRST_YEAR, LAST_YEAR = 1, 9999
+_FORMAT = re.compile(r"[a-z0-9]{1,16}")
+_YEAR = re.compile(r"(\d{4})?(\.\.)?(\d{4})?")
+# A quoted phrase (left alone), or in:/type:/year: at the start of a word.
+_QUOTED = r"[\"“„«＂][^\"”»＂]*[\"”»＂]?"
+_TOKEN = re.compile(
+    rf"{_QUOTED}|(?:(?<=^)|(?<=[\s(]))(?P<name>in|type|year):(?P<value>\"[^\"]*\"|[^\s()\"]+)"
+)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A query as typed, taken apart: its words, and the filters typed among them."""
+
+    text: str  # the words, filters removed
+    filters: Filters
+    tokens: tuple[str, ...]  # the filters as typed ("in:reports", ...)
+
+
+def split(text: str) -> Typed:
+    """Take the in:/type:/year: filters out of a query's text."""
+    found: dict[str, list[str]] = {"in": [], "type": [], "year": []}
+    tokens: list[str] = []
+
+    def take(match: re.Match) -> str:
+        if not match.group("name"):
+            return match.group()  # a quoted phrase
+        found[match.group("name")].append(match.group("value").strip('"'))
+        tokens.append(match.group())
+        return " "
+
+    words = _TOKEN.sub(take, text)
+    if not tokens:
+        return Typed(text, Filters(), ())
+    words = " ".join(words.split()).replace("( ", "(").replace(" )", ")")
+    return Typed(words, from_values(found["in"], found["type"], found["year"]), tuple(tokens))
+
+
+def from_values(folders=(), formats=(), years=()) -> Filters:
+    """Filters from values as given (`reports/2014`, `PDF`, `2014..2016`); BadQuery
+    naming the filter when a value makes no sense."""
+    return Filters(
+        folders=_unique("in", [folder(v) for v in folders]),
+        formats=_unique("type", [format_name(v) for v in formats]),
+        years=_unique("year", [year_range(v) for v in years]),
+    )
+
+
+def merge(first: Filters, second: Filters) -> Filters:
+    """Both sets of filters: a value given twice counts once."""
+    return Filters(
+        folders=_unique("in", [*first.folders, *second.folders]),
+        formats=_unique("type", [*first.formats, *second.formats]),
+        years=_unique("year", [*first.years, *second.years]),
+    )
+
+
+def _unique(name: str, values: list) -> tuple:
+    out = tuple(dict.fromkeys(values))
+    if len(out) > MAX_VALUES:
+        raise BadQuery(f"{name}: at most {MAX_VALUES} values, not {len(out)}.")
+    return out
+
+
+def folder(value: str) -> str:
+    """A folder as the index names it: `reports/2014`, no leading or trailing slash."""
+    parts = [p for p in value.strip().replace("\\", "/").split("/") if p]
+    if not parts:
+        raise BadQuery(f"in: {value.strip()!r} names no folder; write it as `in:reports/2014`.")
+    if any(p in (".", "..") for p in parts):
+        raise BadQuery(f"in: {value.strip()!r}: `.` and `..` are not folder names.")
+    return "/".join(parts)
+
+
+def format_name(value: str) -> str:
+    """A format name, lower case, aliases resolved (`htm` is `html`)."""
+    name = value.strip().lower().lstrip(".")
+    name = ALIASES.get(name, name)
+    if not _FORMAT.fullmatch(name):
+        raise BadQuery(f"type: {value.strip()[:20]!r} is not a format; try `type:pdf`.")
+    return name
+
+
+def year_range(value: str) -> tuple[int, int]:
+    """`2014` -> (2014, 2014); `2014..2016`, `2014..` and `..2016` are ranges."""
+    text = value.strip()
+    match = _YEAR.fullmatch(text)
+    low, dots, high = match.groups() if match else (None, None, None)
+    if dots and (low or high):
+        first, last = int(low or FIRST_YEAR), int(high or LAST_YEAR)
+    elif low and not high:
+        first = last = int(low)
+    else:
+        raise BadQuery(f"year: {text[:20]!r} is not a year; use 2014 or 2014..2016.")
+    if first > last:
+        raise BadQuery(f"year: {text!r} ends before it starts.")
+    return first, last
+
+
+def year_text(span: tuple[int, int]) -> str:
+    """A year range as written: `2014`, `2014..2016`, `2014..`, `..2016`."""
+    first, last = span
+    if first == last:
+        return f"{first:04d}"
+    low = f"{first:04d}" if first != FIRST_YEAR else ""
+    high = f"{last:04d}" if last != LAST_YEAR else ""
+    return f"{low}..{high}"
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """One Whoosh query per filter given (None when not filtered on it)."""
+
+    folder: wq.Query | None = None
+    format: wq.Query | None = None
+    year: wq.Query | None = None
+
+    def combined(self, leave_out: str = "") -> wq.Query | None:
+        """Every filter but `leave_out` (a facet is counted without its own filter)."""
+        parts = [q for name, q in self.parts() if q is not None and name != leave_out]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def parts(self) -> tuple[tuple[str, wq.Query | None], ...]:
+        return (("folder", self.folder), ("format", self.format), ("year", self.year))
+
+
+def restriction(filters: Filters, reader) -> Restriction:
+    """The filters as queries over the index's folder, format and year terms."""
+    if not filters:
+        return Restriction()
+    return Restriction(
+        folder=_any("folder", filters.folders or None),
+        format=_any("format", _known_formats(filters.formats, reader)),
+        year=_any("year", _years_in(filters.years, reader)) if filters.years else None,
+    )
+
+
+def _any(field: str, values) -> wq.Query | None:
+    """Any of the values (None: no filter on this field; no values: nothing)."""
+    if values is None:
+        return None
+    terms = [wq.Term(field, v) for v in values]
+    if not terms:
+        return wq.NullQuery
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def _known_formats(formats: tuple[str, ...], reader) -> tuple[str, ...] | None:
+    if not formats:
+        return None
+    indexed = {_text(t) for t in reader.lexicon("format")}
+    known = sorted(indexed | set(KNOWN_FORMATS))
+    for name in formats:
+        if name not in known:
+            raise BadQuery(f"type: no format {name!r}; formats are {', '.join(known)}.")
+    return formats
+
+
+def _years_in(spans: tuple[tuple[int, int], ...], reader) -> list[str]:
+    """The indexed years that fall in any of the ranges."""
+    years = [_text(t) for t in reader.lexicon("year")]
+    return [y for y in years if y.isdigit() and any(a <= int(y) <= b for a, b in spans)]
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def everything() -> ParsedQuery:
+    """Every passage, for filters given without words: a folder browsed."""
+    return ParsedQuery(wq.Every(), None, Marks(frozenset(), ()), (), 0)
+
+
+def restrict(parsed: ParsedQuery, where: Restriction) -> ParsedQuery:
+    """`parsed` limited to the passages the filters allow; scores unchanged."""
+    allowed = where.combined()
+    if allowed is None:
+        return parsed
+    every = parsed.every_word
+    return replace(
+        parsed,
+        query=wq.Require(parsed.query, allowed),
+        every_word=wq.Require(every, allowed) if every is not None else None,
+    )
