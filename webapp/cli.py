@@ -12,7 +12,7 @@ from indexer.build import build_index
 from indexer.cli import cli, fail, index_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
 
-from .server import PortUnavailable, check_port, serve_dev, serve_gunicorn
+from .server import DEFAULT_THREADS, PortUnavailable, check_port, serve_dev, serve_gunicorn
 
 
 def default_workers() -> int:
@@ -36,9 +36,22 @@ def default_workers() -> int:
     default=None,
     help="gunicorn worker processes  [default: CPU count]",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Connections each worker serves at once.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
 def serve_command(
-    index_dir: Path, source: Path, host: str, port: int, workers: int | None, dev: bool
+    index_dir: Path,
+    source: Path,
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    dev: bool,
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
     ensure_index(index_dir, source)
@@ -54,7 +67,7 @@ def serve_command(
         serve_dev(config, host, port)
     else:
         click.echo(f"Serving {index_dir} at {where} with {workers} workers", err=True)
-        serve_gunicorn(config, host, port, workers)
+        serve_gunicorn(config, host, port, workers, threads)
 
 
 def ensure_index(index_dir: Path, source: Path) -> None:
