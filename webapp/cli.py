@@ -66,7 +66,10 @@ def serve_command(
         click.echo(f"Serving {index_dir} at {where} (development server)", err=True)
         serve_dev(config, host, port)
     else:
-        click.echo(f"Serving {index_dir} at {where} with {workers} workers", err=True)
+        noun = "worker" if workers == 1 else "workers"
+        click.echo(
+            f"Serving {index_dir} at {where} ({workers} {noun}, {threads} threads each)", err=True
+        )
         serve_gunicorn(config, host, port, workers, threads)
 
 
