@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from indexer.build import build_index
 from indexer.cli import cli, fail, index_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
 
+from .auth import users as users_file
+from .auth.commands import token_group, user_group
 from .server import DEFAULT_THREADS, PortUnavailable, check_port, serve_dev, serve_gunicorn
 
 
@@ -55,6 +58,7 @@ def serve_command(
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
     ensure_index(index_dir, source)
+    warn_if_exposed(host, index_dir)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
@@ -71,6 +75,32 @@ def serve_command(
             f"Serving {index_dir} at {where} ({workers} {noun}, {threads} threads each)", err=True
         )
         serve_gunicorn(config, host, port, workers, threads)
+
+
+def warn_if_exposed(host: str, index_dir: Path) -> None:
+    """Say so when the archive would be open to a network: no users, not loopback."""
+    try:
+        users = users_file.read(users_file.users_path(index_dir))
+    except SeedsearchError as exc:
+        raise click.ClickException(exc.message) from None
+    if users.enabled or is_loopback(host):
+        return
+    click.echo(
+        f"warning: serving on {host} with no users: anyone who can reach it can read the "
+        "whole archive. Add one with `seedsearch user add NAME`, and put a reverse proxy "
+        "with TLS in front (README: Operating it).",
+        err=True,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only answers this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it reaches beyond this machine
 
 
 def ensure_index(index_dir: Path, source: Path) -> None:
@@ -98,6 +128,10 @@ def ensure_index(index_dir: Path, source: Path) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary(), err=True)
+
+
+cli.add_command(user_group)
+cli.add_command(token_group)
 
 
 def main() -> None:
