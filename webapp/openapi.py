@@ -22,6 +22,8 @@ def document(server_url: str) -> dict:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": server_url}],
+        # Open while the server has no users; then a token (or a login session) is needed.
+        "security": [{}, {"token": []}],
         "paths": {"/api/search": _search_path(), "/healthz": _health_path()},
         "components": {
             "schemas": {
@@ -29,7 +31,14 @@ def document(server_url: str) -> dict:
                 "Hit": _hit(),
                 "Health": _health(),
                 "Error": _error(),
-            }
+            },
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `seedsearch token add NAME`.",
+                }
+            },
         },
     }
 
