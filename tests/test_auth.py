@@ -200,6 +200,16 @@ def test_a_damaged_users_file_lets_nobody_in(private):
         assert not any(word in response.data for word in ARCHIVE_WORDS)
 
 
+def test_an_unusable_login_store_lets_nobody_in(private):
+    (private / "auth.sqlite").unlink()
+    (private / "auth.sqlite").mkdir()  # cannot be opened as a database
+    client = app_for(private).test_client()
+    assert_refused(client.get("/?q=russia"), "/")
+    response = log_in(client)
+    assert response.status_code == 503 and b"login store" in response.data
+    assert_refused(client.get("/?q=russia"), "/")
+
+
 # -- logging in -----------------------------------------------------------------------
 
 

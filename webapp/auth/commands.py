@@ -57,7 +57,8 @@ def user_passwd(name: str, index_dir: Path, password_stdin: bool) -> None:
         raise click.ClickException(f"No user {name!r}.")
     password = read_password(password_stdin)
     change(index_dir, lambda u: users_file.with_password(u, name, password))
-    ended = AuthStore(index_dir / STORE_FILE).end_sessions_of(name)
+    with clear_errors():
+        ended = AuthStore(index_dir / STORE_FILE).end_sessions_of(name)
     click.echo(f"Changed {name!r}'s password; ended {ended} session(s).", err=True)
 
 
@@ -67,7 +68,8 @@ def user_passwd(name: str, index_dir: Path, password_stdin: bool) -> None:
 def user_remove(name: str, index_dir: Path) -> None:
     """Remove user NAME, with NAME's tokens and sessions."""
     users = change(index_dir, lambda u: users_file.without_user(u, name))
-    AuthStore(index_dir / STORE_FILE).end_sessions_of(name)
+    with clear_errors():
+        AuthStore(index_dir / STORE_FILE).end_sessions_of(name)
     click.echo(f"Removed user {name!r}.", err=True)
     if not users.enabled:
         click.echo(

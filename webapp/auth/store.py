@@ -7,12 +7,15 @@ and a login or a session lookup is one indexed query."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from indexer.errors import SeedsearchError
 
 from .files import create_private
 
@@ -28,6 +31,29 @@ CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
 """
+
+
+class LoginStoreUnavailable(SeedsearchError):
+    """The login store cannot be read or written: nobody is let in (fail closed)."""
+
+    status = 503
+    code = "login_store_unavailable"
+
+
+def _reported(method):
+    """Turn SQLite's and the OS's errors into one clear LoginStoreUnavailable."""
+
+    @functools.wraps(method)
+    def wrapper(self: AuthStore, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise LoginStoreUnavailable(
+                f"The login store {self.path} cannot be used ({exc}); the server needs to "
+                "read and write it, and its folder."
+            ) from None
+
+    return wrapper
 
 
 class AuthStore:
@@ -46,12 +72,14 @@ class AuthStore:
             self._local.db = db
         return db
 
+    @_reported
     def create(self) -> None:
         """Create the file and its tables now (the CLI does, so a server need not)."""
         self._db()
 
     # -- sessions -----------------------------------------------------------------------
 
+    @_reported
     def start_session(self, user: str, lifetime: float) -> str:
         """A new session id for `user`, valid for `lifetime` seconds."""
         sid = secrets.token_urlsafe(32)
@@ -65,6 +93,7 @@ class AuthStore:
             )
         return sid
 
+    @_reported
     def session_user(self, sid: str) -> str | None:
         """The user of a live session, or None (unknown, ended or expired)."""
         row = (
@@ -77,15 +106,18 @@ class AuthStore:
         )
         return row[0] if row else None
 
+    @_reported
     def end_session(self, sid: str) -> None:
         self._db().execute("DELETE FROM sessions WHERE digest = ?", (_digest(sid),))
 
+    @_reported
     def end_sessions_of(self, user: str) -> int:
         """End every session of `user` (password changed, user removed)."""
         return self._db().execute("DELETE FROM sessions WHERE user = ?", (user,)).rowcount
 
     # -- failed logins ------------------------------------------------------------------
 
+    @_reported
     def failures(self, key: str, window: float) -> list[float]:
         """When `key` failed to log in within the last `window` seconds, oldest first."""
         rows = self._db().execute(
@@ -94,6 +126,7 @@ class AuthStore:
         )
         return [at for (at,) in rows]
 
+    @_reported
     def record_failure(self, keys: list[str], window: float) -> None:
         now = time.time()
         db = self._db()
@@ -101,6 +134,7 @@ class AuthStore:
             db.execute("DELETE FROM failures WHERE at <= ?", (now - window,))
             db.executemany("INSERT INTO failures VALUES (?, ?)", [(k, now) for k in keys])
 
+    @_reported
     def forget_failures(self, key: str) -> None:
         self._db().execute("DELETE FROM failures WHERE key = ?", (key,))
 

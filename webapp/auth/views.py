@@ -15,6 +15,7 @@ from .users import verify_password
 
 bp = Blueprint("auth", __name__)
 
+MAX_NAME = 64
 EXPIRED = "This form has expired; please try again."
 WRONG = "Wrong user name or password."
 
@@ -31,7 +32,8 @@ def login():
     name = request.form.get("name", "")
     if not csrf_ok(request.form.get("csrf")):
         return login_page(target, EXPIRED, 400, name)
-    keys = [f"user:{name}", f"client:{request.remote_addr}"]
+    # A name longer than any user's still counts, but is not stored at any length.
+    keys = [f"user:{name[:MAX_NAME]}", f"client:{request.remote_addr}"]
     wait = retry_after(keys)
     if wait:
         minutes = math.ceil(wait / 60)
