@@ -19,8 +19,15 @@ setup() {  # $1: pip extras ("" or "test")
   local want
   want=$(cat setup.cfg pyproject.toml | sha1sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".${1:+[$1]}"
+    # pip's output goes to a log, shown only when something fails.
+    local log="$VENV/setup.log"
+    echo "Installing seedsearch into $VENV (log: $log) ..." >&2
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
+      "$VENV/bin/python" -m pip install -e ".${1:+[$1]}"; } >"$log" 2>&1; then
+      cat "$log" >&2
+      echo "Installing seedsearch failed; the output above is also in $log." >&2
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

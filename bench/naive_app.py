@@ -1,7 +1,8 @@
 """The naive Flask + Whoosh app the HTTP benchmark compares against: the index is
 opened on every request, parsed by Whoosh's default parser, highlighted by Whoosh.
 
-    NAIVE_INDEX=$PWD/bench/work/index/naive-x1 gunicorn -w 2 -k sync --chdir bench naive_app:app
+    NAIVE_INDEX=$PWD/bench/work/index/naive-x1 \
+        gunicorn -w 2 -k gthread --threads 16 --chdir bench naive_app:app
 """
 
 from __future__ import annotations

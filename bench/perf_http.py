@@ -1,5 +1,6 @@
-"""HTTP throughput and latency: a server (2 sync gunicorn workers) on 127.0.0.1 under
-wrk, cycling through the query mix so requests are mostly distinct."""
+"""HTTP throughput and latency: a server (2 gunicorn workers, threaded as `seedsearch
+serve` runs them) on 127.0.0.1 under wrk, cycling through the query mix so requests are
+mostly distinct."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ROOT = BENCH.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SEEDSEARCH = ROOT / ".venv" / "bin" / "seedsearch"
 WORKERS = 2
+THREADS = 16  # per worker, as `seedsearch serve` (webapp.server.DEFAULT_THREADS)
 
 # Each wrk thread starts at its own place in the list; done() prints one JSON line.
 # Each wrk thread starts at its own place in the list and tallies status codes;
@@ -109,15 +111,20 @@ def free_port() -> int:
 
 
 def server_argv(system: str, index: Path, port: int) -> tuple[list[str], dict]:
-    """The command line (and extra environment) of one system's server."""
-    if system == "seedsearch":
+    """The command line (and extra environment) of one system's server. A "-sync" suffix
+    runs the same app under gunicorn's sync workers (seedsearch's serving model before
+    threads), to compare the two."""
+    name, sync = system.removesuffix("-sync"), system.endswith("-sync")
+    if name == "seedsearch" and not sync:
         argv = [str(SEEDSEARCH), "serve", "--index", str(index), "--host", "127.0.0.1"]
         return [*argv, "--port", str(port), "--workers", str(WORKERS)], {}
-    # The same gunicorn setup `seedsearch serve` uses: sync workers, no preload, no access log.
-    app = {"naive": "naive_app:app", "hello": "hello_app:app"}[system]
-    argv = [str(PYTHON), "-m", "gunicorn", "--chdir", str(BENCH), "-w", str(WORKERS)]
-    argv += ["-k", "sync", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "10"]
-    return [*argv, "--log-level", "warning", app], {"NAIVE_INDEX": str(index)}
+    # The same gunicorn setup `seedsearch serve` uses: threaded workers, no preload, no
+    # access log.
+    app = {"seedsearch": "webapp:create_app()", "naive": "naive_app:app", "hello": "hello_app:app"}
+    worker = ["-k", "sync"] if sync else ["-k", "gthread", "--threads", str(THREADS)]
+    argv = [str(PYTHON), "-m", "gunicorn", "--chdir", str(BENCH), "-w", str(WORKERS), *worker]
+    argv += ["-b", f"127.0.0.1:{port}", "--graceful-timeout", "10", "--log-level", "warning"]
+    return [*argv, app[name]], {"NAIVE_INDEX": str(index), "SEEDSEARCH_INDEX": str(index)}
 
 
 @contextmanager

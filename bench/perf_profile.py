@@ -53,7 +53,7 @@ SEARCH_STAGES = (
     ("collapse per document", "indexer/ranking.py:_collapse"),
 )
 SERVE_STAGES = (
-    ("gunicorn: handle request", "gunicorn/workers/sync.py:SyncWorker.handle_request"),
+    ("gunicorn: handle request", "gunicorn/workers/gthread.py:ThreadWorker.handle_request"),
     ("Flask dispatch", "flask/app.py:Flask.full_dispatch_request"),
     ("Engine.search", "indexer/search.py:Engine.search"),
     ("JSON response", "flask/json/provider.py:DefaultJSONProvider.response"),

@@ -342,12 +342,12 @@ def section(results: dict, profiles: list[str]) -> str:
         "",
         "### HTTP",
         "",
-        f"2 sync gunicorn workers on 127.0.0.1; `wrk -t2 -c8 -d{results['http_seconds']}s "
-        "--latency` in another process, cycling through "
+        f"2 gunicorn workers of 16 threads on 127.0.0.1; `wrk -t2 -c8 "
+        f"-d{results['http_seconds']}s --latency` in another process, cycling through "
         f"{results['http_mix']} distinct query URLs (each thread from its own offset). "
         "seedsearch is `seedsearch serve --workers 2`; the naive app "
         "(`bench/naive_app.py`) and the hello route (`bench/hello_app.py`) run under "
-        "`gunicorn -w 2 -k sync`. Worker RSS is read after the load.",
+        "`gunicorn -w 2 -k gthread --threads 16`. Worker RSS is read after the load.",
         "",
         *(http_table(results["http"]) if results["http"] else ["HTTP not measured."]),
         "",

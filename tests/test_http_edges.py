@@ -282,13 +282,6 @@ def test_the_source_tree_is_not_served(server):
 # -- many clients at once ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: gunicorn's sync workers each wait for one client's request: two connections "
-    "that send half a request (slowloris) stop a 2-worker server answering for 30 s, until "
-    "gunicorn kills the workers, and again and again; serve with gthread workers (threads) "
-    "and/or document a buffering proxy",
-)
 def test_slow_clients_do_not_stop_the_server_answering(server):
     idle = []
     try:

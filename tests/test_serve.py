@@ -64,7 +64,7 @@ def test_serve_runs_gunicorn_with_the_workers_asked_for(seed_index):
         assert server.get("/")[0] == 200
         assert booted_workers(server, 2) == 2
         log = server.log()
-    assert "Starting gunicorn" in log and "Using worker: sync" in log
+    assert "Starting gunicorn" in log and "Using worker: webapp.server.Worker" in log
     assert f"Listening at: http://{HOST}:" in log
 
 

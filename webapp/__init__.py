@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.cli import DEFAULT_INDEX, DEFAULT_SOURCE
 
-from . import api, engine, errors, headers, status, ui
+from . import api, auth, engine, errors, headers, status, ui
 
 DEFAULTS: dict[str, Any] = {
     "INDEX": DEFAULT_INDEX,  # index folder, as `seedsearch index --index`
@@ -18,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 10,  # results per page on the search page
     "PER_DOC": 3,  # passages of one document per page when several documents match
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,  # static files: one hour
+    "PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    **auth.DEFAULTS,
 }
 
 
@@ -30,8 +33,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # keep the JSON contract's field order
     app.url_map.strict_slashes = False
+    if app.config["PROXIES"]:
+        hops = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    index = Path(str(app.config["INDEX"]))
     # Engine() touches no file until the first request, so gunicorn can fork safely.
-    engine.init_app(app, Path(str(app.config["INDEX"])))
+    engine.init_app(app, index)
+    auth.init_app(app, index)
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(status.bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from indexer.cli import cli, fail, index_option, poll_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
 from indexer.watching.state import read_state
 
-from .server import PortUnavailable, check_port, serve_dev, serve_gunicorn
+from .auth import users as users_file
+from .auth.commands import token_group, user_group
+from .server import DEFAULT_THREADS, PortUnavailable, check_port, serve_dev, serve_gunicorn
 
 
 def default_workers() -> int:
@@ -37,6 +40,13 @@ def default_workers() -> int:
     default=None,
     help="gunicorn worker processes  [default: CPU count]",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Connections each worker serves at once.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
 @click.option(
     "--watch/--no-watch",
@@ -50,6 +60,7 @@ def serve_command(
     host: str,
     port: int,
     workers: int | None,
+    threads: int,
     dev: bool,
     watch: bool,
     poll: float | None,
@@ -58,6 +69,7 @@ def serve_command(
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
     ensure_index(index_dir, source)
+    warn_if_exposed(host, index_dir)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
@@ -71,8 +83,37 @@ def serve_command(
         click.echo(f"Serving {index_dir} at {where} (development server)", err=True)
         serve_dev(config, host, port)
     else:
-        click.echo(f"Serving {index_dir} at {where} with {workers} workers", err=True)
-        serve_gunicorn(config, host, port, workers)
+        noun = "worker" if workers == 1 else "workers"
+        click.echo(
+            f"Serving {index_dir} at {where} ({workers} {noun}, {threads} threads each)", err=True
+        )
+        serve_gunicorn(config, host, port, workers, threads)
+
+
+def warn_if_exposed(host: str, index_dir: Path) -> None:
+    """Say so when the archive would be open to a network: no users, not loopback."""
+    try:
+        users = users_file.read(users_file.users_path(index_dir))
+    except SeedsearchError as exc:
+        raise click.ClickException(exc.message) from None
+    if users.enabled or is_loopback(host):
+        return
+    click.echo(
+        f"warning: serving on {host} with no users: anyone who can reach it can read the "
+        "whole archive. Add one with `seedsearch user add NAME`, and put a reverse proxy "
+        "with TLS in front (README: Operating it).",
+        err=True,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only answers this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it reaches beyond this machine
 
 
 def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
@@ -116,6 +157,10 @@ def ensure_index(index_dir: Path, source: Path) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary(), err=True)
+
+
+cli.add_command(user_group)
+cli.add_command(token_group)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ def document(server_url: str) -> dict:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": server_url}],
+        # Open while the server has no users; then a token (or a login session) is needed.
+        "security": [{}, {"token": []}],
         "paths": {
             "/api/search": _search_path(),
             "/api/status": _status_path(),
@@ -41,7 +43,14 @@ def document(server_url: str) -> dict:
                 "Status": _status(),
                 "Count": _count(),
                 "Error": _error(),
-            }
+            },
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `seedsearch token add NAME`.",
+                }
+            },
         },
     }
 
