@@ -69,7 +69,7 @@ def test_log_in_search_and_log_out(server, page):
 
     submit_login(page, "alice", PASSWORD)
     assert page.url == server.url + "/?q=russia"
-    assert page.locator("li.hit mark").count() > 0
+    assert page.locator(".snippet mark").count() > 0
     assert "Logged in as alice" in page.locator("footer").inner_text()
     cookie = next(c for c in page.context.cookies() if c["name"] == "seedsearch_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
