@@ -14,7 +14,7 @@ from whoosh import index as whoosh_index
 
 from . import store
 from .errors import BuildError, IndexBroken
-from .models import BuildReport
+from .models import BuildReport, count_formats
 from .readers import content_hash, doc_id, find_files
 from .schema import build_schema
 from .workers import WRITER_MB, Tally, add_files, write_parallel
@@ -164,6 +164,7 @@ def _write(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             source=str(source.resolve()),
             documents=documents,
+            skipped=tally.skipped,
         ),
     )
     return BuildReport(
@@ -171,10 +172,12 @@ def _write(
         updated=sum(1 for doc in tally.documents if doc in known),
         removed=sum(1 for doc in known if doc not in documents),
         unchanged=len(plan.unchanged),
+        skipped=len(tally.skipped),
         passages=sum(d.passages for d in documents.values()),
         duplicates=tally.duplicates,
         warnings=tuple(tally.warnings),
         generation=number,
+        formats=count_formats(tally.formats),
     )
 
 

@@ -86,6 +86,8 @@ def index_command(source: Path, index_dir: Path, full: bool, strict: bool, quiet
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(report.summary())
+        for line in report.format_lines():
+            click.echo(f"  {line}")
 
 
 @cli.command("search")
@@ -149,6 +151,8 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     click.echo(f"passages    {stats.passages}")
     click.echo(f"terms       {stats.terms}")
     click.echo(f"size        {stats.size_bytes / 1e6:.2f} MB")
+    for count in stats.formats:
+        click.echo(f"  {count.line()}")
     for d in stats.per_document:
         click.echo(f"  {d.passages:6d}  {d.doc}")
 

@@ -23,8 +23,9 @@ from whoosh.writing import SegmentWriter
 from . import store
 from .errors import BuildError
 from .facets import filing
-from .passages import split_document
-from .readers import Unreadable, parse_document, read_bytes
+from .models import FormatCount, count_formats
+from .passages import data_note, passages_of
+from .readers import Unreadable, format_of, parse_document, read_bytes, safe_name
 
 WRITER_MB = 256  # Whoosh's in-memory posting pool per writer
 
@@ -37,6 +38,17 @@ class Tally:
     warnings: list[str] = field(default_factory=list)
     passages: int = 0
     duplicates: int = 0
+    formats: list[FormatCount] = field(default_factory=list)  # one per file read or skipped
+    skipped: dict[str, str] = field(default_factory=dict)  # doc -> why
+
+    def merge(self, other: Tally) -> None:
+        """Add another worker's tally to this one."""
+        self.documents.update(other.documents)
+        self.warnings.extend(other.warnings)
+        self.passages += other.passages
+        self.duplicates += other.duplicates
+        self.formats = list(count_formats(self.formats + other.formats))
+        self.skipped.update(other.skipped)
 
 
 def add_files(
@@ -52,8 +64,12 @@ def add_files(
     for path, doc in files:
         try:
             document = parse_document(doc, path.suffix, read_bytes(path, source))
+            split = passages_of(document)  # at least one passage, or why not
         except Unreadable as exc:
             tally.warnings.append(str(exc))
+            why = ((exc.reason, 1),)
+            tally.formats.append(FormatCount(format_of(path), skipped=1, reasons=why))
+            tally.skipped[safe_name(doc)] = str(exc)
             if strict:
                 raise BuildError(f"--strict: {exc}") from None
             if doc in replace:  # unreadable now: its old passages must go
@@ -61,9 +77,11 @@ def add_files(
             continue
         finally:
             tick()
+        _note(tally, [*document.notes, data_note(document, split)], strict)
+        pages = len(document.page_labels)
+        tally.formats.append(FormatCount(document.format, 1, 0, pages, document.blank_pages))
         if doc in replace:
             writer.delete_by_term("doc", doc)
-        split = split_document(document)
         filed = filing(document, _mtime(path))
         for p in split.passages:
             writer.add_document(
@@ -89,9 +107,18 @@ def add_files(
             format=filed.format,
             date=filed.date,
             pages=len(document.page_labels),
+            blank_pages=document.blank_pages,
         )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates
+
+
+def _note(tally: Tally, notes: list[str], strict: bool) -> None:
+    """Warnings about a document that was indexed all the same."""
+    for note in filter(None, notes):
+        tally.warnings.append(note)
+        if strict:
+            raise BuildError(f"--strict: {note}")
 
 
 def shard(files: list[tuple[Path, str]], parts: int) -> list[list[tuple[Path, str]]]:
@@ -160,10 +187,7 @@ def write_parallel(
                 else:
                     segment, part = payload
                     segments.append(segment)
-                    tally.documents.update(part.documents)
-                    tally.warnings.extend(part.warnings)
-                    tally.passages += part.passages
-                    tally.duplicates += part.duplicates
+                    tally.merge(part)
                     pending.remove(conn)
     except BaseException:
         for proc in workers:
