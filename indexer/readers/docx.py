@@ -56,12 +56,12 @@ def _blocks(items: Iterator, pages: _Pages, in_table: bool = False) -> Iterator[
         if isinstance(item, Paragraph):
             yield from _paragraph(item, pages, in_table)
         elif isinstance(item, Table):
-            seen = set()
+            seen = set()  # holds the elements, so lxml keeps one proxy per cell
             for row in item.rows:
                 for cell in row.cells:
-                    if id(cell._tc) in seen:  # a merged cell repeats across its span
+                    if cell._tc in seen:  # a merged cell repeats across its span
                         continue
-                    seen.add(id(cell._tc))
+                    seen.add(cell._tc)
                     yield from _blocks(cell.iter_inner_content(), pages, in_table=True)
 
 
@@ -73,13 +73,17 @@ def _paragraph(paragraph: Paragraph, pages: _Pages, in_table: bool) -> Iterator[
         yield Part(_text(paragraph.text), level, item, pages.page)
         return
     # Text before the first break is on the page before it; the rest is on the next.
-    before = _text(breaks[0].preceding_paragraph_fragment.text)
-    after = _text(breaks[0].following_paragraph_fragment.text)
+    before = _fragment(breaks[0].preceding_paragraph_fragment)
+    after = _fragment(breaks[0].following_paragraph_fragment)
     if before:
         yield Part(before, level, item, pages.page)
     pages.page += len(breaks)
     if after:
         yield Part(after, level, item, pages.page - len(breaks) + 1)
+
+
+def _fragment(paragraph: Paragraph | None) -> str:
+    return _text(paragraph.text) if paragraph is not None else ""
 
 
 def _text(text: str) -> str:

@@ -98,9 +98,16 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(_NOT_PROSE):
         tag.decompose()
     for tag in soup.find_all("header"):
-        # A header inside an article is that article's own (its title); outside, the site's.
-        if tag.decomposed or not tag.find_parent(["article", "main"]):
-            tag.decompose()
+        if tag.decomposed:
+            continue
+        if not tag.find_parent(["article", "main"]):
+            tag.decompose()  # the site's banner
+            continue
+        # An article's own header: its title stays, its byline and date are not prose.
+        headings = tag.find_all(_HEADING)
+        tag.clear()
+        for heading in headings:
+            tag.append(heading)
     keep = _main(soup)
     for tag in soup.find_all(True):
         if tag.decomposed or tag.name in ("html", "body", "main", "article"):
