@@ -116,7 +116,8 @@ def search_command(query: str, index_dir: Path, limit: int, page: int, as_json: 
     for note in result.notes:
         click.echo(note)
     for n, hit in enumerate(result.hits, first + 1):
-        where = " — ".join(x for x in (hit.title, hit.section) if x)
+        page = f"p. {hit.page_label or hit.page}" if hit.page else ""
+        where = " — ".join(x for x in (hit.title, hit.section, page) if x)
         click.echo(f"\n{n}. {hit.id}  [{where}]")
         click.echo("   " + terminal_snippet(hit.snippet))
 
