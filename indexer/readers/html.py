@@ -10,8 +10,15 @@ generators (Sphinx, MkDocs, Docusaurus, Read the Docs, WordPress). `<main>`,
 from __future__ import annotations
 
 import re
+import warnings
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 
 from .base import Parsed, Part
 from .dates import iso_date
@@ -74,7 +81,11 @@ def read_html(data: bytes, doc: str) -> Parsed:
 
 def parse_html(text: str) -> Parsed:
     """Title, blocks and date of an HTML page's main content."""
-    soup = BeautifulSoup(text, "lxml")
+    with warnings.catch_warnings():
+        # XHTML (EPUB chapters) is read as HTML on purpose; a page may be one word.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(text, "lxml")
     date = _date(soup)
     page_title = soup.find("title")
     page_title = squash(page_title.get_text(" ")) if page_title else ""
