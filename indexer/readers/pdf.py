@@ -28,6 +28,12 @@ _BREAK = "\ufffe"
 _BROKEN = re.compile(r"(\w+)[\ufffe\x02]\s*(\w+)")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _DIGITS = re.compile(r"\d+")
+# Controls (but tab and newline), format characters (soft hyphens, zero-width
+# spaces, bidi marks), private use and noncharacters; U+FFFE marks hyphens.
+_NOT_TEXT = re.compile(
+    "[\x00\x01\x03-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\ue000-\uf8ff\ufdd0-\ufdef\ufeff\ufff0-\ufffd\uffff\U000f0000-\U0010ffff]"
+)
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _BAD_TITLE = re.compile(
     r"^(?:microsoft \w+ - |untitled|document\d*$|slide \d)|\.(?:docx?|odt|pdf|rtf|indd|tex|dvi)$",
@@ -97,11 +103,7 @@ def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
 def _normalize(text: str) -> str:
     """NFKC (ligatures decomposed), LF newlines, no control or private-use characters."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in text if c in "\n\ufffe\x02" or _keep(c))
-
-
-def _keep(char: str) -> bool:
-    return char == "\t" or unicodedata.category(char)[0] != "C"  # Cc, Cf, Co, Cs, Cn
+    return _NOT_TEXT.sub("", text)
 
 
 def _label(pdf: pdfium.PdfDocument, index: int) -> str:

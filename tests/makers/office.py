@@ -110,6 +110,17 @@ _ODT_NS = (
 )
 
 
+_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
 def make_odt(body: Sequence, title: str = "", date: str = "") -> bytes:
     """`body` items: ("h1", text), ("p", text), ("table", rows) or PAGE, written as
     the `text:soft-page-break` an editor records where it laid out a page end."""
@@ -137,7 +148,8 @@ def make_odt(body: Sequence, title: str = "", date: str = "") -> bytes:
             text = escape(content).replace("  ", ' <text:s text:c="1"/>')
             xml.append(f"<text:p>{text}</text:p>")
     content_xml = (
-        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS}>'
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS} '
+        'office:version="1.2">'
         f"<office:body><office:text>{''.join(xml)}</office:text></office:body>"
         "</office:document-content>"
     )
@@ -153,4 +165,5 @@ def make_odt(body: Sequence, title: str = "", date: str = "") -> bytes:
         z.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
         z.writestr("content.xml", content_xml)
         z.writestr("meta.xml", meta_xml)
+        z.writestr("META-INF/manifest.xml", _MANIFEST)
     return out.getvalue()
