@@ -94,6 +94,24 @@ def test_pdf_passages_know_their_page_and_label():
     assert where("cavitating") == (4, "3")
 
 
+def test_pdf_bookmarks_are_headings_and_sections():
+    pages = [
+        column(["Installation", "Bolt the pump to a level floor."]),
+        column(["Grease the bearings every month."]),
+    ]
+    marks = [(0, "Installation"), (1, "Maintenance")]
+    data = make_pdf(pages, info={"Title": "Pump Guide"}, outline=marks)
+    document = parse_document("pump.pdf", ".pdf", data)
+    assert [(b.text, b.level, b.page) for b in document.blocks] == [
+        ("Installation", 1, 1),
+        ("Bolt the pump to a level floor.", 0, 1),
+        ("Maintenance", 1, 2),  # the bookmark's page has no such line: a heading at its top
+        ("Grease the bearings every month.", 0, 2),
+    ]
+    sections = [(p.section, p.page) for p in passages_of(document).passages]
+    assert sections == [("Installation", 1), ("Maintenance", 2)]
+
+
 def test_pdf_scans_encrypted_and_damaged_files_are_named():
     blank = make_pdf([[], []])
     with pytest.raises(Unreadable, match=r"^scan\.pdf: no text layer; OCR it first$"):

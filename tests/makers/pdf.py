@@ -32,9 +32,11 @@ def make_pdf(
     pages: Sequence[Sequence[Line]],
     labels: dict[int, str] | None = None,
     info: dict[str, str] | None = None,
+    outline: Sequence[tuple[int, str]] = (),
 ) -> bytes:
     """A PDF of `pages`; `labels` maps a 0-based page index to a /PageLabels
-    style ("r", "D" ...) starting there; `info` fills the Info dictionary."""
+    style ("r", "D" ...) starting there; `info` fills the Info dictionary;
+    `outline` lists bookmarks as (0-based page index, title)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -63,6 +65,8 @@ def make_pdf(
     refs = b" ".join(b"%d 0 R" % k for k in kids)
     objects[pages_ref - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (refs, len(kids))
     catalog = b"<< /Type /Catalog /Pages %d 0 R" % pages_ref
+    if outline:
+        catalog += b" /Outlines %d 0 R" % _outline(add, objects, outline, kids)
     if labels:
         nums = b" ".join(b"%d << /S /%s >>" % (i, s.encode()) for i, s in sorted(labels.items()))
         catalog += b" /PageLabels << /Nums [%s] >>" % nums
@@ -84,6 +88,29 @@ def make_pdf(
         trailer += b" /Info %d 0 R" % info_ref
     out += b"trailer\n%s >>\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref)
     return bytes(out)
+
+
+def _outline(add, objects: list[bytes], marks: Sequence[tuple[int, str]], kids: list[int]) -> int:
+    """A flat outline: one bookmark per (page index, title)."""
+    root = add(b"")
+    first = len(objects) + 1
+    refs = list(range(first, first + len(marks)))
+    for n, (page, title) in enumerate(marks):
+        links = b""
+        if n:
+            links += b" /Prev %d 0 R" % refs[n - 1]
+        if n + 1 < len(marks):
+            links += b" /Next %d 0 R" % refs[n + 1]
+        add(
+            b"<< /Title (%s) /Parent %d 0 R%s /Dest [%d 0 R /XYZ 0 792 0] >>"
+            % (_string(title), root, links, kids[page])
+        )
+    objects[root - 1] = b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>" % (
+        refs[0],
+        refs[-1],
+        len(marks),
+    )
+    return root
 
 
 def _string(text: str) -> bytes:
