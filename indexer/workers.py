@@ -63,7 +63,7 @@ def add_files(
     """Add each file's passages to `writer`, deleting old ones of docs in `replace`."""
     for path, doc in files:
         try:
-            document = parse_document(doc, path.suffix, read_bytes(path, source))
+            document = parse_document(doc, path.suffix, read_bytes(path, source), path.parent)
             split = passages_of(document)  # at least one passage, or why not
         except Unreadable as exc:
             tally.warnings.append(str(exc))

@@ -302,6 +302,33 @@ def test_wordpress_post_without_menus_widgets_sharing_comments_or_cookie_banner(
     ]
 
 
+def themed_page(title: str, body: str) -> str:
+    """A page of a site whose theme no rule knows: a banner and a rail on every page."""
+    return f"""<html><head><title>{title} - Acme Docs</title></head><body>
+<div class="zz-top"><h1>Acme Docs</h1><p>Products Pricing Support Contact</p></div>
+<div class="zz-rail"><p>Subscribe to our newsletter for weekly tips.</p></div>
+<div class="zz-body"><h2>{title}</h2><p>{body}</p></div></body></html>"""
+
+
+def test_blocks_repeated_across_a_folder_are_site_chrome(corpus):
+    pages = {
+        f"docs/{n}.html": themed_page(f"Topic {word}", f"The {word} valve is checked weekly.")
+        for n, word in enumerate(["brass", "steel", "copper", "bronze", "iron"])
+    }
+    source = corpus(
+        {**pages, "few/a.html": themed_page("Alone", "The lone page."), "few/b.html": ""}
+    )
+    document = read_document(source / "docs/2.html", source)
+    assert document.title == "Topic copper"  # not the site's name in every <h1>
+    assert [b.text for b in document.blocks] == [
+        "Topic copper",
+        "The copper valve is checked weekly.",
+    ]
+    # Two pages say nothing about what repeats: the banner stays.
+    alone = read_document(source / "few/a.html", source)
+    assert "Subscribe to our newsletter for weekly tips." in alone.text
+
+
 @pytest.mark.parametrize(
     ("name", "content", "title"),
     [

@@ -5,6 +5,7 @@ format has them)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import stat
 from collections.abc import Callable
@@ -14,12 +15,8 @@ from pathlib import Path
 from ..models import Document
 from .assembly import assemble
 from .base import Parsed, Part, Unreadable
-from .docx import read_docx
-from .epub import read_epub
 from .html import read_html
 from .markdown import read_markdown
-from .odt import read_odt
-from .pdf import read_pdf
 from .text import read_text
 
 __all__ = [
@@ -47,8 +44,19 @@ class Reader:
     """How one format is read: its name, its reader and its default size cap."""
 
     format: str
-    read: Callable[[bytes, str], Parsed]
+    read: Callable[..., Parsed]  # (data, doc), plus the file's folder when site_aware
     max_mb: int
+    site_aware: bool = False  # reads the file's neighbours (HTML: what repeats is chrome)
+
+
+def _later(module: str, name: str) -> Callable[..., Parsed]:
+    """A reader imported on first use: PDFium and python-docx take a while to load,
+    and the web app, which never reads a file, needs neither."""
+
+    def read(*args):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args)
+
+    return read
 
 
 _TEXT_MB = 10  # plain text larger than this takes minutes to index
@@ -56,14 +64,14 @@ READERS: dict[str, Reader] = {
     ".txt": Reader("txt", read_text, _TEXT_MB),
     ".md": Reader("md", read_markdown, _TEXT_MB),
     ".markdown": Reader("md", read_markdown, _TEXT_MB),
-    ".html": Reader("html", read_html, _TEXT_MB),
-    ".htm": Reader("html", read_html, _TEXT_MB),
+    ".html": Reader("html", read_html, _TEXT_MB, site_aware=True),
+    ".htm": Reader("html", read_html, _TEXT_MB, site_aware=True),
     # Page images and fonts make these large for little text: a 300-page
     # manual is 5-20 MB, a scanned report far more.
-    ".pdf": Reader("pdf", read_pdf, 200),
-    ".docx": Reader("docx", read_docx, 100),
-    ".epub": Reader("epub", read_epub, 100),
-    ".odt": Reader("odt", read_odt, 100),
+    ".pdf": Reader("pdf", _later("pdf", "read_pdf"), 200),
+    ".docx": Reader("docx", _later("docx", "read_docx"), 100),
+    ".epub": Reader("epub", _later("epub", "read_epub"), 100),
+    ".odt": Reader("odt", _later("odt", "read_odt"), 100),
 }
 
 
@@ -129,7 +137,7 @@ def doc_id(path: Path, root: Path) -> str:
 
 def read_document(path: Path, root: Path) -> Document:
     """Read one file into a Document, or raise Unreadable with the reason."""
-    return parse_document(doc_id(path, root), path.suffix, read_bytes(path, root))
+    return parse_document(doc_id(path, root), path.suffix, read_bytes(path, root), path.parent)
 
 
 def read_bytes(path: Path, root: Path) -> bytes:
@@ -156,11 +164,12 @@ def read_bytes(path: Path, root: Path) -> bytes:
         raise Unreadable(f"{doc}: cannot read ({exc.strerror or exc})", "cannot read") from None
 
 
-def parse_document(doc: str, suffix: str, data: bytes) -> Document:
-    """Parse a file's bytes by its format; Unreadable if there is nothing to index."""
+def parse_document(doc: str, suffix: str, data: bytes, folder: Path | None = None) -> Document:
+    """Parse a file's bytes by its format; Unreadable if there is nothing to index.
+    `folder`, where the file lies, lets a reader compare it with its neighbours."""
     reader = READERS[suffix.lower()]
     try:
-        parsed = reader.read(data, doc)
+        parsed = reader.read(data, doc, folder) if reader.site_aware else reader.read(data, doc)
     except RecursionError:
         raise Unreadable(f"{doc}: nested too deeply to parse", "nested too deeply") from None
     if not any(p.text for p in parsed.parts) and not parsed.title.strip():

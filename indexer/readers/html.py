@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
+from pathlib import Path
 
 from bs4 import (
     BeautifulSoup,
@@ -21,6 +23,7 @@ from bs4 import (
 )
 
 from .base import Parsed, Part
+from .chrome import site_chrome
 from .dates import iso_date
 from .decoding import decode, squash
 
@@ -74,9 +77,18 @@ _DATE_META = (
 )
 
 
-def read_html(data: bytes, doc: str) -> Parsed:
-    """The main text of a page: headings become sections."""
-    return parse_html(decode(data, doc))
+def read_html(data: bytes, doc: str, folder: Path | None = None) -> Parsed:
+    """The main text of a page: headings become sections. Blocks repeated on most
+    pages of its `folder` are the site's chrome and are left out."""
+    parsed = parse_html(decode(data, doc))
+    chrome = site_chrome(folder) if folder is not None else frozenset()
+    if not chrome:
+        return parsed
+    parts = tuple(p for p in parsed.parts if p.text not in chrome)
+    title = parsed.title
+    if title in chrome:  # the site's name in every page's <h1>
+        title = next((p.text for p in parts if p.level), "") or parsed.title
+    return replace(parsed, title=title, parts=parts)
 
 
 def parse_html(text: str) -> Parsed:
