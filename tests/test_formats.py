@@ -11,7 +11,7 @@ import pytest
 from indexer.build import build_index
 from indexer.models import Query
 from indexer.passages import passages_of
-from indexer.readers import Unreadable, parse_document, read_document
+from indexer.readers import Unreadable, max_bytes, parse_document, read_document
 from indexer.search import Engine
 from tests.makers.office import PAGE, make_docx, make_epub, make_odt
 from tests.makers.pdf import Line, column, make_pdf
@@ -341,6 +341,20 @@ def test_a_title_only_record_is_one_passage_of_its_title(corpus, name, content, 
     source = corpus({name: content})
     split = passages_of(read_document(source / name, source))
     assert [(p.text, p.section) for p in split.passages] == [(title, "")]
+
+
+def test_size_caps_are_per_format_and_configurable(corpus, monkeypatch):
+    source = corpus({"big.pdf": manual_pdf(), "big.txt": "Tide tables. " * 100})
+    assert max_bytes("pdf") == 200 * 10**6 and max_bytes("txt") == 10 * 10**6
+    monkeypatch.setenv("SEEDSEARCH_MAX_MB", "pdf=0.001")
+    assert max_bytes("pdf") == 1000 and max_bytes("txt") == 10 * 10**6
+    with pytest.raises(Unreadable, match=r"^big\.pdf: 0\.0 MB; pdf files over 0\.001 MB") as info:
+        read_document(source / "big.pdf", source)
+    assert "SEEDSEARCH_MAX_MB" in str(info.value) and info.value.reason == "too large"
+    assert read_document(source / "big.txt", source).format == "txt"
+    monkeypatch.setenv("SEEDSEARCH_MAX_MB", "0.0001")  # every format
+    with pytest.raises(Unreadable, match="too large|txt files over"):
+        read_document(source / "big.txt", source)
 
 
 # -- a folder of every format, indexed and searched --------------------------------------
