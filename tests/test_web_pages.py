@@ -90,6 +90,10 @@ def test_the_original_pdf_is_served_inline(client, site):
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == "inline; filename=manual.pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Chrome's PDF viewer needs <embed> and inline styles; framing stays forbidden.
+    policy = response.headers["Content-Security-Policy"]
+    assert "object-src" not in policy and "default-src" not in policy
+    assert "frame-ancestors 'none'" in policy
     assert response.data == (site[0] / "manual.pdf").read_bytes()
 
 

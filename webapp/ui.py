@@ -83,6 +83,11 @@ FILE_TYPES = {
 }
 
 
+# Chrome shows a PDF through an <embed> with inline styles: the site's policy
+# (object-src 'none', default-src 'self') would block it (crbug.com/271452).
+PDF_POLICY = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
 @bp.app_template_global()
 def file_url(doc: str, page: int | None = None) -> str:
     """The original file of `doc`; a PDF opens at `page`."""
@@ -106,6 +111,8 @@ def source_file(doc: str):
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-cache"
+    if not download and mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = PDF_POLICY
     return response
 
 

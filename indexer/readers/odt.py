@@ -1,5 +1,6 @@
 """OpenDocument text (ODT): content.xml read with lxml; headings become
-sections and pages come from the soft page breaks the editor recorded."""
+sections and pages come from the soft page breaks the editor recorded. Notes
+and comments are not read."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ _CONTAINERS = {_t("list"), _t("list-item"), _t("list-header"), _t("section"), _t
 _CONTAINERS |= {f"{{{_TABLE}}}{n}" for n in ("table", "table-row", "table-cell", "table-rows")}
 _CONTAINERS |= {f"{{{_TABLE}}}{n}" for n in ("table-header-rows", "table-row-group")}
 _SKIPPED = {_t("note"), _t("tracked-changes"), _t("sequence-decls"), _t("bookmark-ref")}
+_SKIPPED |= {f"{{{_OFFICE}}}annotation", f"{{{_OFFICE}}}annotation-end"}  # comments
 _ITEMS = {_t("list-item"), _t("list-header"), f"{{{_TABLE}}}table-cell"}
 
 
