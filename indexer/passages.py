@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .analysis import MAX_TOKEN_CHARS
 from .models import Block, Document, Passage, Split
 from .readers.base import Unreadable
 
@@ -39,7 +40,9 @@ _CREDIT = re.compile(
 )
 
 
-_DATA_RUN = re.compile(rf"[\x21-\x7e]{{{DATA_RUN},}}")
+# Long runs of printable ASCII (minified code), or runs of the base64 alphabet
+# longer than any term (wrapped base64): no word is that long.
+_DATA_RUN = re.compile(rf"[\x21-\x7e]{{{DATA_RUN},}}|[A-Za-z0-9+/=]{{{MAX_TOKEN_CHARS + 1},}}")
 _SAFE_CUT = re.compile(r"[\s。！？；，、.!?;,]")
 
 
@@ -57,7 +60,8 @@ def passages_of(document: Document) -> Split:
     split = split_document(document)
     if split.passages:
         return split
-    raise Unreadable(f"{document.doc}: {_why_empty(document)}", _why_empty(document, short=True))
+    reason, why = _why_empty(document)
+    raise Unreadable(f"{document.doc}: {why}", reason)
 
 
 def data_note(document: Document, split: Split) -> str:
@@ -99,31 +103,31 @@ def split_document(document: Document) -> Split:
 
 def is_data(text: str) -> bool:
     """Mostly long runs of ASCII without spaces: base64, hex, minified code."""
-    if len(text) < DATA_RUN:
+    if len(text) < MAX_TOKEN_CHARS:
         return False
     runs = sum(m.end() - m.start() for m in _DATA_RUN.finditer(text))
     return runs >= DATA_SHARE * len(text)
 
 
-def _why_empty(document: Document, short: bool = False) -> str:
+def _why_empty(document: Document) -> tuple[str, str]:
+    """Why a document has no passage: (a few words, the sentence for the warning)."""
     paragraphs = [b for b in document.blocks if not b.level]
     data = [b for b in paragraphs if is_data(b.text)]
     if paragraphs and len(data) == len(paragraphs):
-        if short:
-            return "no prose found"
-        if len(data) == 1 and "\n" not in data[0].text:
-            spaces = "" if " " not in data[0].text else "almost "
+        size = sum(len(b.text) for b in data)
+        if len(data) > 1:
             return (
-                f"no prose found: one {len(data[0].text):,}-character line {spaces}without "
-                "spaces (base64 or other data?)"
+                "no prose found",
+                f"no prose found: {len(data)} paragraphs of data ({size:,} characters)",
             )
-        chars = sum(len(b.text) for b in data)
-        return f"no prose found: {len(data)} paragraphs of data ({chars:,} characters)"
+        if " " not in data[0].text:
+            line = f"one {size:,}-character line without spaces"
+            return "no prose found", f"no prose found: {line} (base64 or other data?)"
+        return "no prose found", f"no prose found: {size:,} characters of data (base64, hashes?)"
     if paragraphs and all(is_caption(b) or is_data(b.text) for b in paragraphs):
-        if short:
-            return "only captions"
-        return "only a caption" if len(paragraphs) == 1 else f"only {len(paragraphs)} captions"
-    return "no text to index"
+        many = len(paragraphs) > 1
+        return "only captions", f"only {len(paragraphs)} captions" if many else "only a caption"
+    return "no text", "no text to index"
 
 
 def _pages_of(document: Document, spans: list[tuple[_Para, int, int]]) -> list[int]:
