@@ -13,7 +13,7 @@ from .base import Unreadable
 from .decoding import decode
 
 MIN_PAGES = 4  # fewer pages in a folder say nothing about what repeats
-SAMPLE = 24  # pages read to learn a folder's chrome, spread over the folder
+SAMPLE = 12  # pages read to learn a folder's chrome: the smallest, quickest to parse
 SHARE = 0.5  # a block on this share of the sampled pages is chrome
 MAX_PAGE_BYTES = 10 * 10**6
 _HTML = (".html", ".htm")
@@ -33,21 +33,21 @@ def _learn(folder: Path, stamp: int) -> frozenset[str]:
     from .html import parse_html  # html imports this module
 
     try:
-        pages = sorted(
-            p for p in folder.iterdir() if p.suffix.lower() in _HTML and not p.name.startswith(".")
-        )
+        pages = [
+            (p.stat().st_size, p)
+            for p in folder.iterdir()
+            if p.suffix.lower() in _HTML and not p.name.startswith(".") and p.is_file()
+        ]
     except OSError:
         return frozenset()
     if len(pages) < MIN_PAGES:
         return frozenset()
-    step = len(pages) / min(SAMPLE, len(pages))
-    sample = [pages[int(i * step)] for i in range(min(SAMPLE, len(pages)))]
+    # A site's chrome is on every page, short ones included.
+    sample = [p for size, p in sorted(pages)[:SAMPLE] if size <= MAX_PAGE_BYTES]
     counts: Counter[str] = Counter()
     read = 0
     for page in sample:
         try:
-            if page.stat().st_size > MAX_PAGE_BYTES:
-                continue
             parsed = parse_html(decode(page.read_bytes(), page.name))
         except (OSError, Unreadable, RecursionError):
             continue
