@@ -113,13 +113,16 @@ def test_pdf_bookmarks_are_headings_and_sections():
 
 
 def test_pdf_scans_encrypted_and_damaged_files_are_named():
-    blank = make_pdf([[], []])
+    scanned = make_pdf([[], []], images=[0, 1])
     with pytest.raises(Unreadable, match=r"^scan\.pdf: no text layer; OCR it first$"):
-        parse_document("scan.pdf", ".pdf", blank)
-    half = make_pdf([column(["Survey", "The field was surveyed in May."]), []])
+        parse_document("scan.pdf", ".pdf", scanned)
+    with pytest.raises(Unreadable, match=r"^blank\.pdf: no text to index$"):
+        parse_document("blank.pdf", ".pdf", make_pdf([[], []]))
+    text = column(["Survey", "The field was surveyed in May."])
+    half = make_pdf([text, [], []], images=[2])  # a blank page, then a scanned one
     document = parse_document("half.pdf", ".pdf", half)
-    assert document.blank_pages == 1
-    assert document.notes == ("half.pdf: 1 of 2 pages have no text layer (scans?); OCR them",)
+    assert document.blank_pages == 1 and document.page_labels == ("1", "2", "3")
+    assert document.notes == ("half.pdf: 1 of 3 pages are images without text (scans?); OCR them",)
     with pytest.raises(Unreadable, match=r"^sealed\.pdf: encrypted PDF \(needs a password\)$"):
         parse_document("sealed.pdf", ".pdf", (FIXTURES / "encrypted.pdf").read_bytes())
     data = manual_pdf()
@@ -374,7 +377,7 @@ def formats_index(tmp_path_factory) -> Path:
         ),
         "site/fileinput.html": SPHINX_PAGE.encode(),
         "sealed.pdf": (FIXTURES / "encrypted.pdf").read_bytes(),
-        "scan.pdf": make_pdf([[]]),
+        "scan.pdf": make_pdf([[]], images=[0]),
     }
     for name, data in files.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from .base import Parsed, Part, Unreadable
 from .dates import iso_date
@@ -51,25 +52,29 @@ def read_pdf(data: bytes, doc: str) -> Parsed:
         outline = _outline(pdf)
     finally:
         pdf.close()
-    blank = sum(1 for p in pages if not p.strip())
-    if not pages or blank == len(pages):
-        raise Unreadable(f"{doc}: no text layer; OCR it first", "no text layer")
-    lines = _drop_running_heads([_lines(p) for p in pages])
+    scans = sum(1 for p in pages if p is None)
+    if not any(pages):
+        if scans:
+            raise Unreadable(f"{doc}: no text layer; OCR it first", "no text layer")
+        raise Unreadable(f"{doc}: no text to index", "no text")
+    lines = _drop_running_heads([_lines(p or "") for p in pages])
     lines = _join_hyphens(lines)
     parts = list(_parts(lines, outline))
     title = meta.get("Title", "").strip()
     if not title or _BAD_TITLE.search(title) or len(title) > 200:
         title = _first_line_title(lines)
     notes = ()
-    if blank:
-        notes = (f"{doc}: {blank} of {len(pages)} pages have no text layer (scans?); OCR them",)
+    if scans:
+        notes = (
+            f"{doc}: {scans} of {len(pages)} pages are images without text (scans?); OCR them",
+        )
     return Parsed(
         title=title,
         parts=tuple(parts),
         date=iso_date(meta.get("CreationDate", "")),
         page_labels=labels,
         notes=notes,
-        blank_pages=blank,
+        blank_pages=scans,
     )
 
 
@@ -86,16 +91,25 @@ def _open(data: bytes, doc: str) -> pdfium.PdfDocument:
         raise Unreadable(f"{doc}: damaged PDF ({reason})", "damaged") from None
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
-    page = pdf[index]
+def _page_text(pdf: pdfium.PdfDocument, index: int) -> str | None:
+    """The page's text; "" for a blank page, None for a page of images without
+    text (a scan) or one PDFium cannot read."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return None
     try:
         textpage = page.get_textpage()
         try:
-            return _normalize(textpage.get_text_range())
+            text = _normalize(textpage.get_text_range())
         finally:
             textpage.close()
+        if text.strip():
+            return text
+        images = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)
+        return None if next(images, None) is not None else ""
     except pdfium.PdfiumError:
-        return ""  # one damaged page: counted as a page without text
+        return None
     finally:
         page.close()
 

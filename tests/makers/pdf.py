@@ -33,10 +33,12 @@ def make_pdf(
     labels: dict[int, str] | None = None,
     info: dict[str, str] | None = None,
     outline: Sequence[tuple[int, str]] = (),
+    images: Sequence[int] = (),
 ) -> bytes:
     """A PDF of `pages`; `labels` maps a 0-based page index to a /PageLabels
     style ("r", "D" ...) starting there; `info` fills the Info dictionary;
-    `outline` lists bookmarks as (0-based page index, title)."""
+    `outline` lists bookmarks as (0-based page index, title); the pages at the
+    indexes in `images` carry a full-page picture, as a scan does."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -47,19 +49,26 @@ def make_pdf(
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
         b"/BaseEncoding /WinAnsiEncoding /Differences [174 /fi /fl] >> >>"
     )
+    picture = add(
+        b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream"
+    )
     pages_ref = len(objects) + 1
     add(b"")  # the page tree, filled in once the pages are known
     kids = []
-    for page in pages:
+    for n, page in enumerate(pages):
         stream = b"".join(
             b"BT /F1 %g Tf %g %g Td (%s) Tj ET\n" % (line.size, line.x, line.y, _string(line.text))
             for line in page
         )
+        if n in images:
+            stream += b"q 500 0 0 700 50 50 cm /Im1 Do Q\n"
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream) + 1, stream))
         kids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_ref, content, font)
+                b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Im1 %d 0 R >> >> >>"
+                % (pages_ref, content, font, picture)
             )
         )
     refs = b" ".join(b"%d 0 R" % k for k in kids)
