@@ -58,7 +58,6 @@ class DocumentView:
     title: str
     passages: tuple[PassageView, ...]
     matches: int
-    format: str = ""  # "pdf", "md" ...
 
 
 @dataclass(frozen=True)
@@ -245,13 +244,7 @@ class Engine:
                     page_label=fields.get("page_label") or "",
                 )
             )
-        return DocumentView(
-            doc=doc,
-            title=meta.title,
-            passages=tuple(views),
-            matches=total,
-            format=meta.format or format_of(doc),
-        )
+        return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)
 
     def source_file(self, doc: str) -> Path:
         """The file an indexed document was read from, inside the indexed folder;
