@@ -23,7 +23,7 @@ from whoosh.writing import SegmentWriter
 from . import store
 from .errors import BuildError
 from .facets import filing
-from .models import FormatCount, count_formats
+from .models import FormatCount
 from .passages import data_note, passages_of
 from .readers import Unreadable, format_of, parse_document, read_bytes, safe_name
 
@@ -40,15 +40,6 @@ class Tally:
     duplicates: int = 0
     formats: list[FormatCount] = field(default_factory=list)  # one per file read or skipped
     skipped: dict[str, str] = field(default_factory=dict)  # doc -> why
-
-    def merge(self, other: Tally) -> None:
-        """Add another worker's tally to this one."""
-        self.documents.update(other.documents)
-        self.warnings.extend(other.warnings)
-        self.passages += other.passages
-        self.duplicates += other.duplicates
-        self.formats = list(count_formats(self.formats + other.formats))
-        self.skipped.update(other.skipped)
 
 
 def add_files(
@@ -187,7 +178,12 @@ def write_parallel(
                 else:
                     segment, part = payload
                     segments.append(segment)
-                    tally.merge(part)
+                    tally.documents.update(part.documents)
+                    tally.warnings.extend(part.warnings)
+                    tally.passages += part.passages
+                    tally.duplicates += part.duplicates
+                    tally.formats.extend(part.formats)
+                    tally.skipped.update(part.skipped)
                     pending.remove(conn)
     except BaseException:
         for proc in workers:
