@@ -22,7 +22,7 @@ _PROCESS = re.compile(r'^process \d+:"')
 
 # Where the time goes, by stage: (label, function as "file:qualname"), inclusive samples.
 BUILD_STAGES = (
-    ("read + parse documents", "indexer/readers.py:parse_document"),
+    ("read + parse documents", "indexer/readers/__init__.py:parse_document"),
     ("split into passages", "indexer/passages.py:split_document"),
     ("MpWriter: pickle batches to job files", "whoosh/multiproc.py:MpWriter._enqueue"),
     ("add passages to a writer", "whoosh/writing.py:SegmentWriter.add_document"),

@@ -10,7 +10,9 @@ import Stemmer
 from whoosh.analysis import Filter, Token, Tokenizer
 
 # Bump when tokens change: an index built with another version must be rebuilt.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
+# A longer "word" is data (base64, a hash, minified code), not a word: never a term.
+MAX_TOKEN_CHARS = 64
 
 # A word is letters/digits joined by apostrophes (we've, O'Brien) or by hyphens
 # (counter-insurgency); hyphenated words are split into parts below.
@@ -149,6 +151,9 @@ class WordTokenizer(Tokenizer):
         pos = start_pos
         querying = mode == "query"
         for match in WORD_RE.finditer(value):
+            if match.end() - match.start() > MAX_TOKEN_CHARS and _all_too_long(match.group()):
+                pos += 1  # a gap, so a phrase cannot bridge the dropped run
+                continue
             word = fold(match.group())
             if keeporiginal:
                 t.original = match.group()
@@ -168,6 +173,10 @@ class WordTokenizer(Tokenizer):
             offset = start_char + match.start()
             first = pos
             for part in parts:
+                if len(part) > MAX_TOKEN_CHARS:
+                    offset += len(part) + 1
+                    pos += 1
+                    continue
                 t.text = part
                 if positions:
                     t.pos = pos
@@ -176,15 +185,21 @@ class WordTokenizer(Tokenizer):
                 offset += len(part) + 1
                 pos += 1
                 yield t
-            if querying:
+            joined = "".join(parts)
+            if querying or len(joined) > MAX_TOKEN_CHARS:
                 continue
-            t.text = "".join(parts)
+            t.text = joined
             if positions:
                 t.pos = first
             if chars:
                 t.startchar = start_char + match.start()
                 t.endchar = start_char + match.end()
             yield t
+
+
+def _all_too_long(word: str) -> bool:
+    """Whether a match (or, for a compound, each of its parts) is over the cap."""
+    return all(len(part) > MAX_TOKEN_CHARS for part in _HYPHENS.split(word))
 
 
 _stemmer = Stemmer.Stemmer("english")

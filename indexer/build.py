@@ -15,7 +15,7 @@ from whoosh import index as whoosh_index
 
 from . import store
 from .errors import BuildError, IndexBroken
-from .models import BuildReport
+from .models import BuildReport, count_formats
 from .moving import copy_moves
 from .readers import content_hash, doc_id, find_files
 from .schema import build_schema
@@ -228,6 +228,7 @@ def _write(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             source=str(source.resolve()),
             documents=documents,
+            skipped=tally.skipped,
         ),
     )
     moved = sum(1 for m in plan.moved if m.new in tally.documents)  # still readable
@@ -237,10 +238,12 @@ def _write(
         moved=moved,
         removed=sum(1 for doc in known if doc not in documents) - moved,
         unchanged=len(plan.unchanged),
+        skipped=len(tally.skipped),
         passages=sum(d.passages for d in documents.values()),
         duplicates=tally.duplicates,
         warnings=tuple(tally.warnings),
         generation=number,
+        formats=count_formats(tally.formats),
     )
 
 

@@ -120,6 +120,8 @@ def index_command(
         click.echo(f"warning: {warning}", err=True)
     if not quiet:
         click.echo(report.summary())
+        for line in report.format_lines():
+            click.echo(f"  {line}")
 
 
 @cli.command("search")
@@ -188,7 +190,7 @@ def search_command(
         click.echo(note)
     if result.documents is None:
         for n, hit in enumerate(result.hits, first + 1):
-            where = " — ".join(x for x in (hit.title, hit.section) if x)
+            where = " — ".join(x for x in (hit.title, hit.section, page_of(hit)) if x)
             click.echo(f"\n{n}. {hit.id}  [{where}]")
             click.echo("   " + terminal_snippet(hit.snippet))
         return
@@ -197,7 +199,13 @@ def search_command(
         more = f", {doc.matches} matching passages" if doc.matches > 1 else ""
         click.echo(f"\n{n}. {doc.title or doc.doc}  [{doc.doc} · {where}{more}]")
         for hit in doc.passages:
-            click.echo(f"   #p{hit.ordinal}: " + terminal_snippet(hit.snippet))
+            page = f" ({page_of(hit)})" if hit.page else ""
+            click.echo(f"   #p{hit.ordinal}{page}: " + terminal_snippet(hit.snippet))
+
+
+def page_of(hit) -> str:
+    """ "p. 82" for a passage of a paged format ("" otherwise)."""
+    return f"p. {hit.page_label or hit.page}" if hit.page else ""
 
 
 def terminal_snippet(snippet: str) -> str:
@@ -230,6 +238,8 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     click.echo(f"passages    {stats.passages}")
     click.echo(f"terms       {stats.terms}")
     click.echo(f"size        {stats.size_bytes / 1e6:.2f} MB")
+    for count in stats.formats:
+        click.echo(f"  {count.line()}")
     for d in stats.per_document:
         click.echo(f"  {d.passages:6d}  {d.doc}")
 

@@ -29,6 +29,14 @@ class Document:
     format: str = ""  # "txt", "md", "html", "pdf" ...: what the reader made of the file
     date: str = ""  # ISO date (YYYY, YYYY-MM or YYYY-MM-DD) the document gives itself, if any
     page_labels: tuple[str, ...] = ()  # printed label of each physical page; () when unpaged
+    notes: tuple[str, ...] = ()  # warnings that did not stop the reading ("3 pages are scans")
+    blank_pages: int = 0  # pages without a text layer
+
+    def page_label(self, page: int) -> str:
+        """The printed label of a 1-based physical page ("" when unpaged)."""
+        if 1 <= page <= len(self.page_labels):
+            return self.page_labels[page - 1]
+        return str(page) if page else ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Split:
     passages: tuple[Passage, ...]
     captions: int = 0
     duplicates: int = 0
+    not_prose: int = 0  # paragraphs left out as data (base64, minified code)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ class Hit:
     snippet: str
     text: str
     url: str
+    page: int | None = None  # the physical page the passage starts on (paged formats)
+    page_label: str | None = None  # that page's printed label ("82", "xii")
 
 
 @dataclass(frozen=True)
@@ -193,6 +204,51 @@ class DocumentStats:
 
 
 @dataclass(frozen=True)
+class FormatCount:
+    """Files of one format: how many were read and skipped, and why."""
+
+    format: str
+    read: int = 0
+    skipped: int = 0
+    pages: int = 0  # physical pages of the files read
+    blank_pages: int = 0  # of which without a text layer (scans)
+    reasons: tuple[tuple[str, int], ...] = ()  # (why skipped, files), commonest first
+
+    def plus(self, other: FormatCount) -> FormatCount:
+        """The counts of both."""
+        reasons = dict(self.reasons)
+        for reason, n in other.reasons:
+            reasons[reason] = reasons.get(reason, 0) + n
+        return FormatCount(
+            self.format,
+            self.read + other.read,
+            self.skipped + other.skipped,
+            self.pages + other.pages,
+            self.blank_pages + other.blank_pages,
+            tuple(sorted(reasons.items(), key=lambda r: (-r[1], r[0]))),
+        )
+
+    def line(self) -> str:
+        """`pdf: 12 read (340 pages, 3 without text), 2 skipped (1 encrypted, 1 damaged)`"""
+        out = f"{self.format}: {self.read} read"
+        if self.pages:
+            blank = f", {self.blank_pages} without text" if self.blank_pages else ""
+            out += f" ({self.pages} pages{blank})"
+        if self.skipped:
+            why = ", ".join(f"{n} {reason}" for reason, n in self.reasons)
+            out += f", {self.skipped} skipped ({why})"
+        return out
+
+
+def count_formats(counts: list[FormatCount]) -> tuple[FormatCount, ...]:
+    """One FormatCount per format, by format name."""
+    merged: dict[str, FormatCount] = {}
+    for count in counts:
+        merged[count.format] = merged[count.format].plus(count) if count.format in merged else count
+    return tuple(merged[f] for f in sorted(merged))
+
+
+@dataclass(frozen=True)
 class IndexStats:
     """What `seedsearch stats` reports."""
 
@@ -204,6 +260,8 @@ class IndexStats:
     terms: int
     size_bytes: int
     per_document: tuple[DocumentStats, ...]
+    formats: tuple[FormatCount, ...] = ()  # documents and skipped files per format
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why it is not indexed
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -217,18 +275,24 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    skipped: int = 0  # files read and left out, each named in a warning
     passages: int = 0
     duplicates: int = 0
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     generation: int = 0
     moved: int = 0  # renamed or moved files: same content under a new document id
+    formats: tuple[FormatCount, ...] = ()  # files read and skipped per format, this build
 
     def summary(self) -> str:
         moved = f"{self.moved} moved, " if self.moved else ""
         return (
             f"{self.added} added, {self.updated} updated, {moved}{self.removed} removed, "
-            f"{self.unchanged} unchanged; {self.passages} passages, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped; {self.passages} passages, "
             f"{self.duplicates} collapsed duplicates, {len(self.warnings)} warnings; "
             f"{self.seconds:.2f}s"
         )
+
+    def format_lines(self) -> list[str]:
+        """One line per format the build read or skipped."""
+        return [count.line() for count in self.formats]

@@ -1,14 +1,20 @@
 """Split a Document into Passages: paragraphs, windows of long ones, merged
-runs of tiny ones; captions dropped and pull quotes collapsed."""
+runs of tiny ones; captions dropped, pull quotes collapsed, data (base64,
+minified code) left out with a warning. A document yields at least one
+passage, or the reason it yields none."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .analysis import MAX_TOKEN_CHARS
 from .models import Block, Document, Passage, Split
+from .readers.base import Unreadable
 
 MAX_WORDS = 200  # paragraphs longer than this are split ...
 MIN_WORDS = 80  # ... into windows of at least this many words where possible
@@ -17,6 +23,9 @@ TINY_RUN = 3
 MERGED_WORDS = 80
 CAPTION_WORDS = 15
 QUOTE_WORDS = 60
+MAX_CHARS = 2000  # a passage longer than this (text without spaces) is cut by characters
+DATA_RUN = 200  # a run of this many ASCII characters without a space is data, not words
+DATA_SHARE = 0.5  # a paragraph mostly made of such runs is not prose
 
 _WORD = re.compile(r"\w+")
 _NONSPACE = re.compile(r"\S+")
@@ -31,34 +40,127 @@ _CREDIT = re.compile(
 )
 
 
+# Long runs of printable ASCII (minified code), or runs of the base64 alphabet
+# longer than any term (wrapped base64): no word is that long.
+_DATA_RUN = re.compile(rf"[\x21-\x7e]{{{DATA_RUN},}}|[A-Za-z0-9+/=]{{{MAX_TOKEN_CHARS + 1},}}")
+_SAFE_CUT = re.compile(r"[\s。！？；，、.!?;,]")
+
+
 @dataclass(frozen=True)
 class _Para:
     start: int
     end: int
     section: str
     item: bool
+    page: int = 0
+
+
+def passages_of(document: Document) -> Split:
+    """The document's passages, or Unreadable naming the file and why it has none."""
+    split = split_document(document)
+    if split.passages:
+        return split
+    reason, why = _why_empty(document)
+    raise Unreadable(f"{document.doc}: {why}", reason)
+
+
+def data_note(document: Document, split: Split) -> str:
+    """The warning for paragraphs left out as data, or "" when none were."""
+    if not split.not_prose:
+        return ""
+    many = "s" if split.not_prose > 1 else ""
+    return (
+        f"{document.doc}: {split.not_prose} paragraph{many} of data (no spaces: base64, "
+        "minified code ...) left out"
+    )
 
 
 def split_document(document: Document) -> Split:
     """The passages of one document, in order, numbered from 1."""
-    paras, captions = _paragraphs(document)
+    paras, captions, not_prose = _paragraphs(document)
     kept, duplicates = _drop_pull_quotes(document.text, paras)
     spans = []
     for para in _merge_tiny(document.text, kept):
-        spans.extend((para.section, s, e) for s, e in _windows(document.text, para.start, para.end))
+        for s, e in _windows(document.text, para.start, para.end):
+            spans.extend((para, cs, ce) for cs, ce in _cut_long(document.text, s, e))
+    pages = _pages_of(document, spans)
     passages = tuple(
         Passage(
             doc=document.doc,
             ordinal=n,
             title=document.title,
-            section=section,
+            section=para.section,
             text=document.text[start:end],
             start=start,
             end=end,
+            page=page,
+            page_label=document.page_label(page),
         )
-        for n, (section, start, end) in enumerate(spans, 1)
+        for n, ((para, start, end), page) in enumerate(zip(spans, pages, strict=True), 1)
     )
-    return Split(passages=passages, captions=captions, duplicates=duplicates)
+    return Split(passages=passages, captions=captions, duplicates=duplicates, not_prose=not_prose)
+
+
+def is_data(text: str) -> bool:
+    """Mostly long runs of ASCII without spaces: base64, hex, minified code."""
+    if len(text) < MAX_TOKEN_CHARS:
+        return False
+    runs = sum(m.end() - m.start() for m in _DATA_RUN.finditer(text))
+    return runs >= DATA_SHARE * len(text)
+
+
+def _why_empty(document: Document) -> tuple[str, str]:
+    """Why a document has no passage: (a few words, the sentence for the warning)."""
+    paragraphs = [b for b in document.blocks if not b.level]
+    data = [b for b in paragraphs if is_data(b.text)]
+    if paragraphs and len(data) == len(paragraphs):
+        size = sum(len(b.text) for b in data)
+        if len(data) > 1:
+            return (
+                "no prose found",
+                f"no prose found: {len(data)} paragraphs of data ({size:,} characters)",
+            )
+        if " " not in data[0].text:
+            line = f"one {size:,}-character line without spaces"
+            return "no prose found", f"no prose found: {line} (base64 or other data?)"
+        return "no prose found", f"no prose found: {size:,} characters of data (base64, hashes?)"
+    if paragraphs and all(is_caption(b) or is_data(b.text) for b in paragraphs):
+        many = len(paragraphs) > 1
+        return "only captions", f"only {len(paragraphs)} captions" if many else "only a caption"
+    return "no text", "no text to index"
+
+
+def _pages_of(document: Document, spans: list[tuple[_Para, int, int]]) -> list[int]:
+    """The page of the block each span starts in (merged paragraphs cross blocks)."""
+    starts = [b.start for b in document.blocks]
+    return [document.blocks[bisect.bisect_right(starts, s) - 1].page for _, s, _ in spans]
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a span longer than MAX_CHARS at a space or punctuation, else anywhere
+    but inside a combining sequence."""
+    spans = []
+    while end - start > MAX_CHARS:
+        limit = start + MAX_CHARS
+        cut = None
+        for match in _SAFE_CUT.finditer(text, start + MAX_CHARS // 2, limit):
+            cut = match.end()
+        if cut is None:
+            cut = limit
+            while cut > start + 1 and _combining(text[cut]):
+                cut -= 1
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        spans.append((start, piece_end))
+        start = _skip_space(text, cut, end)
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
+def _combining(char: str) -> bool:
+    return unicodedata.combining(char) != 0 or char in "\u200d\ufe0f"
 
 
 def is_caption(block: Block) -> bool:
@@ -86,8 +188,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-def _paragraphs(document: Document) -> tuple[list[_Para], int]:
-    paras, captions, section = [], 0, ""
+def _paragraphs(document: Document) -> tuple[list[_Para], int, int]:
+    paras, captions, not_prose, section = [], 0, 0, ""
     title_seen = False
     for block in document.blocks:
         if block.level:
@@ -95,11 +197,19 @@ def _paragraphs(document: Document) -> tuple[list[_Para], int]:
                 title_seen = True
             else:
                 section = block.text
+        elif is_data(block.text):  # before captions: base64 has slashes, as credits do
+            not_prose += 1
         elif is_caption(block):
             captions += 1
         else:
-            paras.append(_Para(block.start, block.end, section, block.item))
-    return paras, captions
+            paras.append(_Para(block.start, block.end, section, block.item, block.page))
+    if not any(not b.level for b in document.blocks):
+        # A record of headings alone (a catalogue entry, a stub page) is its headings.
+        paras = [
+            _Para(b.start, b.end, "" if b.text == document.title else b.text, True, b.page)
+            for b in document.blocks
+        ]
+    return paras, captions, not_prose
 
 
 def _words(text: str) -> list[str]:
@@ -176,11 +286,11 @@ def _merge_tiny(text: str, paras: list[_Para]) -> list[_Para]:
             for p in run:
                 n = len(text[p.start : p.end].split())
                 if group and count + n > MERGED_WORDS:
-                    out.append(_Para(group[0].start, group[-1].end, group[0].section, False))
+                    out.append(_merged(group))
                     group, count = [], 0
                 group.append(p)
                 count += n
-            out.append(_Para(group[0].start, group[-1].end, group[0].section, False))
+            out.append(_merged(group))
         run.clear()
 
     for p in paras:
@@ -193,6 +303,10 @@ def _merge_tiny(text: str, paras: list[_Para]) -> list[_Para]:
             out.append(p)
     close_run()
     return out
+
+
+def _merged(group: list[_Para]) -> _Para:
+    return _Para(group[0].start, group[-1].end, group[0].section, False, group[0].page)
 
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -22,9 +22,19 @@ from .errors import BadQuery, DocumentNotFound, IndexBroken
 from .facet_counts import count_facets
 from .grouping import Group, Grouping, group
 from .highlight import find_matches, mark_all, snippet
-from .models import DocumentHit, DocumentStats, Hit, IndexStats, Query, SearchResult
+from .models import (
+    DocumentHit,
+    DocumentStats,
+    FormatCount,
+    Hit,
+    IndexStats,
+    Query,
+    SearchResult,
+    count_formats,
+)
 from .query import Marks, ParsedQuery, parse
 from .ranking import Ranking, rank, weighting
+from .readers import format_of
 from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
@@ -41,6 +51,8 @@ class PassageView:
     ordinal: int
     section: str
     html: str
+    page: int = 0  # the physical page the passage starts on (paged formats)
+    page_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -269,6 +281,8 @@ class Engine:
             snippet=snippet(text, find_matches(text, marks)),
             text=text,
             url=passage_url(fields["doc"], fields["ordinal"], q),
+            page=fields.get("page") or None,
+            page_label=fields.get("page_label") or None,
         )
 
     def document(self, doc: str, text: str = "") -> DocumentView:
@@ -290,8 +304,33 @@ class Engine:
         for fields in stored:
             html, count = mark_all(fields["body"], marks)
             total += count
-            views.append(PassageView(fields["id"], fields["ordinal"], fields["section"], html))
+            views.append(
+                PassageView(
+                    fields["id"],
+                    fields["ordinal"],
+                    fields["section"],
+                    html,
+                    page=fields.get("page") or 0,
+                    page_label=fields.get("page_label") or "",
+                )
+            )
         return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)
+
+    def source_file(self, doc: str) -> Path:
+        """The file an indexed document was read from, inside the indexed folder;
+        DocumentNotFound for anything else."""
+        with self._lock:
+            state = self._current()
+            if doc not in state.meta.documents:
+                raise DocumentNotFound(f"No document {doc!r} in the index.")
+            root = Path(state.meta.source).resolve()
+        try:
+            path = (root / doc).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise DocumentNotFound(f"The file of {doc!r} is no longer in {root}.") from None
+        if not path.is_relative_to(root) or not path.is_file():
+            raise DocumentNotFound(f"The file of {doc!r} is not in the indexed folder.")
+        return path
 
     def health(self) -> Health:
         """Passages, documents, generation and build time of the served index."""
@@ -323,7 +362,21 @@ class Engine:
                 terms=terms,
                 size_bytes=store.index_size(state.gen_dir),
                 per_document=per_doc,
+                formats=_formats(state.meta),
+                skipped=dict(sorted(state.meta.skipped.items())),
             )
+
+
+def _formats(meta: store.IndexMeta) -> tuple[FormatCount, ...]:
+    """Documents (with their pages) and skipped files of each format."""
+    counts = [
+        FormatCount(d.format or format_of(doc), 1, 0, d.pages, d.blank_pages)
+        for doc, d in meta.documents.items()
+    ]
+    for doc, warning in meta.skipped.items():
+        reason = warning.split(": ", 1)[-1]
+        counts.append(FormatCount(format_of(doc), skipped=1, reasons=((reason, 1),)))
+    return count_formats(counts)
 
 
 # What reading damaged index files raises from inside Whoosh.

@@ -35,6 +35,7 @@ class DocMeta:
     format: str = ""
     date: str = ""  # the document's own date, else its file's modification date
     pages: int = 0  # physical pages of a paged format; 0 when unpaged
+    blank_pages: int = 0  # of which without a text layer (scans)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class IndexMeta:
     built_at: str
     source: str
     documents: dict[str, DocMeta] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> the warning that skipped it
     format: int = FORMAT_VERSION
     analyzer: int = ANALYZER_VERSION
     build: BuildRecord | None = None  # None in generations written before it was recorded

@@ -22,8 +22,9 @@ from whoosh import index as whoosh_index
 from . import store
 from .errors import BuildError
 from .facets import filing
-from .passages import split_document
-from .readers import Unreadable, parse_document, read_bytes
+from .models import FormatCount
+from .passages import data_note, passages_of
+from .readers import Unreadable, format_of, parse_document, read_bytes, safe_name
 from .storage.writer import PackWriter
 
 
@@ -35,6 +36,8 @@ class Tally:
     warnings: list[str] = field(default_factory=list)
     passages: int = 0
     duplicates: int = 0
+    formats: list[FormatCount] = field(default_factory=list)  # one per file read or skipped
+    skipped: dict[str, str] = field(default_factory=dict)  # doc -> why
 
 
 def add_files(
@@ -49,9 +52,13 @@ def add_files(
     """Add each file's passages to `writer`, deleting old ones of docs in `replace`."""
     for path, doc in files:
         try:
-            document = parse_document(doc, path.suffix, read_bytes(path, source))
+            document = parse_document(doc, path.suffix, read_bytes(path, source), path.parent)
+            split = passages_of(document)  # at least one passage, or why not
         except Unreadable as exc:
             tally.warnings.append(str(exc))
+            why = ((exc.reason, 1),)
+            tally.formats.append(FormatCount(format_of(path), skipped=1, reasons=why))
+            tally.skipped[safe_name(doc)] = str(exc)
             if strict:
                 raise BuildError(f"--strict: {exc}") from None
             if doc in replace:  # unreadable now: its old passages must go
@@ -59,9 +66,11 @@ def add_files(
             continue
         finally:
             tick()
+        _note(tally, [*document.notes, data_note(document, split)], strict)
+        pages = len(document.page_labels)
+        tally.formats.append(FormatCount(document.format, 1, 0, pages, document.blank_pages))
         if doc in replace:
             writer.delete_by_term("doc", doc)
-        split = split_document(document)
         filed = filing(document, _mtime(path))
         for p in split.passages:
             writer.add_document(
@@ -87,9 +96,18 @@ def add_files(
             format=filed.format,
             date=filed.date,
             pages=len(document.page_labels),
+            blank_pages=document.blank_pages,
         )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates
+
+
+def _note(tally: Tally, notes: list[str], strict: bool) -> None:
+    """Warnings about a document that was indexed all the same."""
+    for note in filter(None, notes):
+        tally.warnings.append(note)
+        if strict:
+            raise BuildError(f"--strict: {note}")
 
 
 def shard(files: list[tuple[Path, str]], parts: int) -> list[list[tuple[Path, str]]]:
@@ -162,6 +180,8 @@ def write_parallel(
                     tally.warnings.extend(part.warnings)
                     tally.passages += part.passages
                     tally.duplicates += part.duplicates
+                    tally.formats.extend(part.formats)
+                    tally.skipped.update(part.skipped)
                     pending.remove(conn)
     except BaseException:
         for proc in workers:

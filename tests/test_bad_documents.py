@@ -121,8 +121,13 @@ def test_a_folder_of_bad_documents_is_indexed_with_warnings(corpus, tmp_path):
     assert hits(index_dir, "zeppelin") == ["utf16le.txt"]
     assert hits(index_dir, "albatross") == ["utf16be.txt"]
     assert hits(index_dir, "gannet") == ["broken-utf8.txt"]
-    summary = done.stdout.strip().splitlines()[-1]
-    assert summary.startswith("5 added") and "8 warnings" in summary
+    summary, *formats = done.stdout.strip().splitlines()
+    assert summary.startswith("5 added, 0 updated, 0 removed, 0 unchanged, 8 skipped")
+    assert "8 warnings" in summary
+    assert formats == [
+        "  md: 0 read, 3 skipped (1 binary file, 1 cannot read, 1 empty file)",
+        "  txt: 5 read, 5 skipped (2 cannot read, 1 binary file, 1 empty file, 1 no text)",
+    ]
 
 
 def test_strict_build_refuses_the_folder_and_names_the_file(corpus, tmp_path):
@@ -316,24 +321,64 @@ def test_a_fifty_megabyte_single_line_is_refused_or_indexed_without_hanging(corp
         assert indexed_docs(tmp_path / "index") == {"ok.txt"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: passages are windows of words, so 2 MB without whitespace (base64, minified "
-    "data) becomes one 2 MB passage and one 2-million-character term, sent whole in every "
-    "result; long runs need a character cap (and the analyser a token-length cap)",
-)
-def test_a_long_line_without_spaces_is_not_one_giant_passage(corpus, tmp_path):
-    rng = random.Random(2)
-    blob = "".join(
-        rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=2_000_000)
+def blob(n: int, seed: int = 2) -> str:
+    rng = random.Random(seed)
+    return "".join(
+        rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", k=n)
     )
-    source = corpus({"blob.txt": text_doc("Blob", "data:" + blob)})
+
+
+def test_a_long_line_without_spaces_is_not_one_giant_passage(corpus, tmp_path):
+    source = corpus(
+        {
+            "blob.txt": text_doc("Blob", "data:" + blob(2_000_000)),
+            "mixed.md": "# Mixed\n\nThe heron waited by the pier.\n\n" + blob(5000) + "\n",
+        }
+    )
     done = index(source, tmp_path / "index")
     assert done.returncode == 0
-    if "blob.txt" not in warnings_of(done):
-        with Engine(tmp_path / "index") as engine:
-            view = engine.document("blob.txt")
-        assert max(len(p.html) for p in view.passages) <= 65_536
+    assert warnings_of(done) == {
+        "blob.txt": "no prose found: one 2,000,005-character line without spaces "
+        "(base64 or other data?)",
+        "mixed.md": "1 paragraph of data (no spaces: base64, minified code ...) left out",
+    }
+    with Engine(tmp_path / "index") as engine:
+        assert [p.html for p in engine.document("mixed.md").passages] == [
+            "The heron waited by the pier."
+        ]
+        assert engine.stats().terms < 20  # no 2-million-character term
+
+
+def test_a_file_of_data_alone_is_named_not_silently_dropped(corpus, tmp_path):
+    """The new user's folder: an essay and a 2 MB line of base64 with no title."""
+    source = corpus({"essay.txt": text_doc("Harbour", "The ferry left the harbour at dawn.")})
+    (source / "blob.txt").write_text(blob(2_000_000), "ascii")
+    done = index(source, tmp_path / "index")
+    assert done.returncode == 0, done.stderr
+    assert warnings_of(done) == {
+        "blob.txt": "no prose found: one 2,000,000-character line without spaces "
+        "(base64 or other data?)"
+    }
+    assert done.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped")
+    assert indexed_docs(tmp_path / "index") == {"essay.txt"}
+    stats = json.loads(seedsearch("stats", "--json", "--index", str(tmp_path / "index")).stdout)
+    assert stats["skipped"] == {"blob.txt": f"blob.txt: {warnings_of(done)['blob.txt']}"}
+    assert index(source, tmp_path / "index2", "--strict").returncode == 1
+
+
+def test_prose_without_spaces_is_cut_into_passages_by_characters(corpus, tmp_path):
+    rng = random.Random(3)
+    # Japanese has no spaces between words: prose, cut by characters, not dropped.
+    sentence = "".join(rng.choices("あいうえおかきくけこさしすせそたちつてと", k=40)) + "。"
+    source = corpus({"nihon.txt": text_doc("Nihon", sentence * 500)})
+    done = index(source, tmp_path / "index")
+    assert done.returncode == 0 and warnings_of(done) == {}
+    with Engine(tmp_path / "index") as engine:
+        view = engine.document("nihon.txt")
+    texts = [p.html for p in view.passages]
+    assert len(texts) > 10 and max(len(t) for t in texts) <= 2000
+    assert "".join(texts) == sentence * 500  # nothing lost at the cuts
+    assert all(t.endswith("。") for t in texts)  # cut after a sentence
 
 
 # -- markup in documents -----------------------------------------------------------------

@@ -15,12 +15,16 @@ from tests.conftest import SEED_DOC, SEEDS
 def test_index_prints_a_one_line_summary(runner, tmp_path):
     result = runner.invoke(cli, ["index", "--source", str(SEEDS), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == (
-        "1 added, 0 updated, 0 removed, 0 unchanged; 10 passages, 2 collapsed duplicates, "
-        f"0 warnings; {result.output.split('; ')[-1].strip()}"
+    summary, *formats = result.output.strip().splitlines()
+    assert summary == (
+        "1 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 10 passages, "
+        f"2 collapsed duplicates, 0 warnings; {summary.split('; ')[-1]}"
     )
+    assert formats == ["  txt: 1 read"]
     again = runner.invoke(cli, ["index", "--source", str(SEEDS), "--index", str(tmp_path / "ix")])
-    assert again.output.startswith("0 added, 0 updated, 0 removed, 1 unchanged; 10 passages")
+    assert again.output.startswith(
+        "0 added, 0 updated, 0 removed, 1 unchanged, 0 skipped; 10 passages"
+    )
 
 
 def test_index_reads_environment_defaults(runner, tmp_path, monkeypatch):

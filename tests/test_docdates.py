@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.docdates import front_matter_date, html_date, iso_date
+from indexer.readers.dates import iso_date
+from indexer.readers.html import parse_html
+from indexer.readers.markdown import read_markdown
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,14 @@ from indexer.docdates import front_matter_date, html_date, iso_date
 )
 def test_dates_as_iso(value, iso):
     assert iso_date(value) == iso
+
+
+def front_matter_date(text: str) -> str:
+    return read_markdown(text.encode(), "a.md").date
+
+
+def html_date(text: str) -> str:
+    return parse_html(text).date
 
 
 def test_dates_documents_give_themselves():

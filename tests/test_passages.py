@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from indexer.passages import split_document
+import base64
+
+import pytest
+
+from indexer.passages import is_data, split_document
 from indexer.readers import read_document
 from tests.conftest import SEED_DOC, SEEDS
 
@@ -113,3 +117,18 @@ def test_refrains_among_short_paragraphs_are_not_pull_quotes(corpus):
     ]
     src = corpus({"deu.md": "# Deuteronomy\n\n" + "\n\n".join(verses)})
     assert len(split_document(read_document(src / "deu.md", src)).passages) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        (" ".join(base64.encodebytes(bytes(range(256)) * 12).decode().split()), True),  # wrapped
+        ("x.a=[1,2].map(function(q){return(q+1)*2}).filter(Boolean);y.b={c:1};" * 9, True),
+        ("See https://example.com/docs/reference/api/v2/list-all-the-things for details.", False),
+        ("sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", False),
+        ("日本語の文章には単語の間に空白がありません。" * 30, False),  # prose without spaces
+        ("The ferry left the harbour at dawn. " * 20, False),
+    ],
+)
+def test_data_is_told_from_prose(text, data):
+    assert is_data(text) is data

@@ -121,7 +121,7 @@ def test_walk_is_recursive_sorted_and_skips_hidden_and_other_files(corpus):
             "a/x.html": "<p>x</p>",
             ".hidden.txt": "h",
             ".git/d.txt": "d",
-            "notes.pdf": "p",
+            "notes.rtf": "p",
             "data.json": "{}",
         }
     )

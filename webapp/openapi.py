@@ -362,6 +362,17 @@ def _hit() -> dict:
             },
             "text": {"type": "string", "description": "The whole passage, plain text."},
             "url": {"type": "string", "description": "The passage in its document."},
+            "page": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Physical page (from 1) the passage starts on, for paged "
+                "formats (PDF, DOCX, ODT); null otherwise. `/file/{doc}#page={page}` "
+                "opens a PDF there.",
+            },
+            "page_label": {
+                "type": ["string", "null"],
+                "description": 'That page\'s printed label ("82", "xii"); null when unpaged.',
+            },
         },
         "One passage.",
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 
 from indexer.errors import BadQuery
+from indexer.readers import format_of
 
 from .engine import engine, examples
 from .params import exact_requested, filters_given, query_from_args, query_text
@@ -88,6 +89,52 @@ def document(doc: str):
         problem = exc.message
         view = engine().document(doc)
     return render_template("document.html", q=text, view=view, problem=problem)
+
+
+# What the original file is served as: PDFs and plain text open in the browser,
+# everything else (HTML among them: it must not run on this site) is a download.
+FILE_TYPES = {
+    "pdf": ("application/pdf", False),
+    "txt": ("text/plain; charset=utf-8", False),
+    "md": ("text/plain; charset=utf-8", False),
+    "html": ("text/html", True),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", True),
+    "epub": ("application/epub+zip", True),
+    "odt": ("application/vnd.oasis.opendocument.text", True),
+}
+
+
+# Chrome shows a PDF through an <embed> with inline styles: the site's policy
+# (object-src 'none', default-src 'self') would block it (crbug.com/271452).
+PDF_POLICY = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+@bp.app_template_global()
+def file_url(doc: str, page: int | None = None) -> str:
+    """The original file of `doc`; a PDF opens at `page`."""
+    url = url_for("ui.source_file", doc=doc)
+    if page and format_of(doc) == "pdf":
+        url += f"#page={page}"
+    return url
+
+
+@bp.get("/file/<path:doc>")
+def source_file(doc: str):
+    """The original file of an indexed document, from the indexed folder only."""
+    path = engine().source_file(doc)
+    mimetype, download = FILE_TYPES.get(format_of(doc), ("application/octet-stream", True))
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=download,
+        download_name=path.name,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    if not download and mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = PDF_POLICY
+    return response
 
 
 @bp.get("/opensearch.xml")

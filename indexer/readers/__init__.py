@@ -1,0 +1,182 @@
+"""Turn the files of a source folder into Documents: one reader per format
+behind one registry, each yielding the same blocks (with pages where the
+format has them)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..models import Document
+from .assembly import assemble
+from .base import Parsed, Part, Unreadable
+from .html import read_html
+from .markdown import read_markdown
+from .text import read_text
+
+__all__ = [
+    "READERS",
+    "Parsed",
+    "Part",
+    "Reader",
+    "Unreadable",
+    "content_hash",
+    "doc_id",
+    "find_files",
+    "max_bytes",
+    "parse_document",
+    "read_bytes",
+    "read_document",
+    "safe_name",
+]
+
+MB = 10**6
+LIMIT_ENV = "SEEDSEARCH_MAX_MB"  # "50" for every format, or "pdf=200,txt=5"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How one format is read: its name, its reader and its default size cap."""
+
+    format: str
+    read: Callable[..., Parsed]  # (data, doc), plus the file's folder when site_aware
+    max_mb: int
+    site_aware: bool = False  # reads the file's neighbours (HTML: what repeats is chrome)
+
+
+def _later(module: str, name: str) -> Callable[..., Parsed]:
+    """A reader imported on first use: PDFium and python-docx take a while to load,
+    and the web app, which never reads a file, needs neither."""
+
+    def read(*args):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args)
+
+    return read
+
+
+_TEXT_MB = 10  # plain text larger than this takes minutes to index
+READERS: dict[str, Reader] = {
+    ".txt": Reader("txt", read_text, _TEXT_MB),
+    ".md": Reader("md", read_markdown, _TEXT_MB),
+    ".markdown": Reader("md", read_markdown, _TEXT_MB),
+    ".html": Reader("html", read_html, _TEXT_MB, site_aware=True),
+    ".htm": Reader("html", read_html, _TEXT_MB, site_aware=True),
+    # Page images and fonts make these large for little text: a 300-page
+    # manual is 5-20 MB, a scanned report far more.
+    ".pdf": Reader("pdf", _later("pdf", "read_pdf"), 200),
+    ".docx": Reader("docx", _later("docx", "read_docx"), 100),
+    ".epub": Reader("epub", _later("epub", "read_epub"), 100),
+    ".odt": Reader("odt", _later("odt", "read_odt"), 100),
+}
+
+
+def format_of(path: Path | str) -> str:
+    """The format a file is read as ("pdf", "md" ...), from its suffix."""
+    reader = READERS.get(Path(path).suffix.lower())
+    return reader.format if reader else Path(path).suffix.lower().lstrip(".")
+
+
+def max_bytes(fmt: str) -> int:
+    """The size cap of a format: its default, or SEEDSEARCH_MAX_MB."""
+    default = next(r.max_mb for r in READERS.values() if r.format == fmt)
+    setting = os.environ.get(LIMIT_ENV, "").strip()
+    limit = default
+    for item in filter(None, (s.strip() for s in setting.split(","))):
+        name, _, value = item.rpartition("=")
+        if name.strip().lower() in ("", fmt):
+            try:
+                limit = float(value)
+            except ValueError:
+                continue
+    return int(limit * MB)
+
+
+def find_files(root: Path, warnings: list[str] | None = None) -> list[Path]:
+    """Every indexable regular file under root, sorted by path, skipping hidden
+    files and folders. Symlinked folders are not followed, so a symlink loop
+    cannot hang the walk; folders that cannot be listed are reported."""
+
+    def unlistable(error: OSError) -> None:
+        if warnings is not None:
+            where = Path(error.filename).relative_to(root) if error.filename else root
+            warnings.append(f"{safe_name(str(where))}: cannot list folder ({error.strerror})")
+
+    found = []
+    for folder, dirs, files in os.walk(root, onerror=unlistable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(folder, name)
+            if name.startswith(".") or path.suffix.lower() not in READERS:
+                continue
+            try:
+                regular = stat.S_ISREG(path.stat().st_mode)  # not a pipe or a device
+            except OSError:
+                regular = True  # a dangling link: reading it reports why
+            if regular:
+                found.append(path)
+            elif warnings is not None:
+                name = safe_name(path.relative_to(root).as_posix())
+                warnings.append(f"{name}: not a regular file (a pipe or device); skipped")
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def safe_name(name: str) -> str:
+    """A file name fit to print, even if it is not valid UTF-8."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def doc_id(path: Path, root: Path) -> str:
+    """The document id: the path relative to the source folder, with slashes."""
+    return path.relative_to(root).as_posix()
+
+
+def read_document(path: Path, root: Path) -> Document:
+    """Read one file into a Document, or raise Unreadable with the reason."""
+    return parse_document(doc_id(path, root), path.suffix, read_bytes(path, root), path.parent)
+
+
+def read_bytes(path: Path, root: Path) -> bytes:
+    """A file's bytes, or Unreadable when its name, size or permissions say no."""
+    doc = doc_id(path, root)
+    try:
+        doc.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Unreadable(
+            f"{safe_name(doc)}: file name is not valid UTF-8; rename it", "file name not UTF-8"
+        ) from None
+    try:
+        size = path.stat().st_size
+        fmt = format_of(path)
+        limit = max_bytes(fmt)
+        if size > limit:
+            raise Unreadable(
+                f"{doc}: {size / MB:.1f} MB; {fmt} files over {limit / MB:g} MB are skipped "
+                f"(split it, or raise {LIMIT_ENV})",
+                "too large",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"{doc}: cannot read ({exc.strerror or exc})", "cannot read") from None
+
+
+def parse_document(doc: str, suffix: str, data: bytes, folder: Path | None = None) -> Document:
+    """Parse a file's bytes by its format; Unreadable if there is nothing to index.
+    `folder`, where the file lies, lets a reader compare it with its neighbours."""
+    reader = READERS[suffix.lower()]
+    try:
+        parsed = reader.read(data, doc, folder) if reader.site_aware else reader.read(data, doc)
+    except RecursionError:
+        raise Unreadable(f"{doc}: nested too deeply to parse", "nested too deeply") from None
+    if not any(p.text for p in parsed.parts) and not parsed.title.strip():
+        raise Unreadable(f"{doc}: no text to index", "no text")
+    return assemble(doc, parsed, content_hash(data), reader.format, Path(doc).stem)
+
+
+def content_hash(data: bytes) -> str:
+    """The hash that tells an incremental build a file changed."""
+    return hashlib.sha1(data).hexdigest()

@@ -1,0 +1,58 @@
+"""EPUB: the zip read with the standard library, its package file with lxml,
+and each chapter, in spine order, through the HTML reader."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import unquote
+
+from .base import Parsed, Part, Unreadable
+from .dates import iso_date
+from .decoding import decode, squash
+from .html import parse_html
+from .zipped import open_zip, parse_xml, read_member
+
+_NS = {
+    "c": "urn:oasis:names:tc:opendocument:xmlns:container",
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def read_epub(data: bytes, doc: str) -> Parsed:
+    """The book's chapters in reading order; a chapter's title is its section."""
+    archive = open_zip(data, doc, "epub")
+    with archive:
+        container = parse_xml(read_member(archive, "META-INF/container.xml", doc), doc, "container")
+        rootfile = container.find(".//c:rootfile", _NS)
+        if rootfile is None or not rootfile.get("full-path"):
+            raise Unreadable(f"{doc}: damaged EPUB (no package file)", "damaged")
+        opf_path = rootfile.get("full-path")
+        opf = parse_xml(read_member(archive, opf_path, doc), doc, opf_path)
+        title = squash(opf.findtext(".//dc:title", "", _NS))
+        parts: list[Part] = []
+        for name in _spine(opf, posixpath.dirname(opf_path)):
+            if name not in archive.NameToInfo:
+                continue  # a spine entry without its file: the rest still reads
+            chapter = parse_html(decode(read_member(archive, name, doc), doc))
+            if not any(p.level for p in chapter.parts) and chapter.title not in ("", title):
+                parts.append(Part(squash(chapter.title), 1))
+            parts.extend(chapter.parts)
+    date = iso_date(opf.findtext(".//dc:date", "", _NS))
+    return Parsed(title=title, parts=tuple(parts), date=date)
+
+
+def _spine(opf, base: str) -> list[str]:
+    """Zip member names of the spine's documents, in order, each once."""
+    manifest = {}
+    for item in opf.iterfind(".//opf:manifest/opf:item", _NS):
+        href = unquote((item.get("href") or "").split("#", 1)[0])
+        if href:
+            manifest[item.get("id")] = posixpath.normpath(posixpath.join(base, href))
+    names, seen = [], set()
+    for ref in opf.iterfind(".//opf:spine/opf:itemref", _NS):
+        name = manifest.get(ref.get("idref"))
+        if name and name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
