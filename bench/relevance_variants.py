@@ -124,7 +124,7 @@ def coordination(power: float) -> Patch:
         depth = max(need, ranking.FEEDBACK_DEPTH)
         ranked = [(int(d), float(score[d])) for d in order[:depth]]
         if parsed.clauses >= ranking.FEEDBACK_MIN_CLAUSES:
-            ranked = ranking._rerank(vectors, ranked, 0, parsed.clauses)
+            ranked = ranking._rerank(vectors, ranked, 0, parsed.weight)
         return ranked[:need]
 
     return lambda: _rank_hook(hook)

@@ -96,6 +96,7 @@ class SearchResult:
     searched: str = ""  # the query actually run (the suggestion when corrected)
     partial: bool = False  # no passage holds every word; hits hold some of them
     notes: tuple[str, ...] = ()  # e.g. a wildcard narrowed to its commonest words
+    dropped: tuple[str, ...] = ()  # words of a long query that were not searched
     more_in_doc: dict[str, int] = field(default_factory=dict)  # doc -> hidden hits
 
     def to_json(self) -> dict:
@@ -108,6 +109,8 @@ class SearchResult:
             "took_ms": self.took_ms,
             "suggestion": self.suggestion,
             "corrected": self.corrected,
+            "notes": list(self.notes),
+            "dropped": list(self.dropped),
             "results": [asdict(h) for h in self.hits],
         }
 

@@ -185,6 +185,7 @@ class Engine:
             searched=searched,
             partial=ranking.total > 0 and parsed.clauses > 1 and ranking.every_word == 0,
             notes=parsed.notes,
+            dropped=parsed.dropped,
             more_in_doc=ranking.more_in_doc,
         )
 

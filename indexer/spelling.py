@@ -12,6 +12,11 @@ from .schema import SEARCH_FIELDS
 # Operators, field names and patterns are not words to correct.
 _SKIP_AFTER = re.compile(r"[*?~:]")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+# Each correction scans the vocabulary (tens of milliseconds), so only short
+# queries with a few unknown words get one: a long question or a pasted page
+# with many words the index lacks holds names and jargon, not typos.
+MAX_WORDS = 10
+MAX_UNKNOWN = 3
 
 
 def known(word: str, reader) -> bool:
@@ -53,13 +58,23 @@ def _text(word) -> str:
 
 
 def suggest(text: str, searcher) -> str | None:
-    """The query with each unknown word replaced by its correction, or None."""
-    out, cursor, changed = [], 0, False
-    for match in WORD_RE.finditer(text):
+    """The query with each unknown word replaced by its correction, or None
+    (always for queries of over MAX_WORDS words or MAX_UNKNOWN unknown words)."""
+    words = list(WORD_RE.finditer(text))
+    if len(words) > MAX_WORDS:
+        return None
+    unknown = []
+    for match in words:
         word = match.group()
         after = text[match.end() : match.end() + 1]
         if word in _OPERATORS or _SKIP_AFTER.match(after) or known(word, searcher.reader()):
             continue
+        unknown.append(match)
+    if len(unknown) > MAX_UNKNOWN:
+        return None
+    out, cursor, changed = [], 0, False
+    for match in unknown:
+        word = match.group()
         fix = correct(word, searcher)
         if fix is None:
             continue

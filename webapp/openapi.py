@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from indexer.query import MAX_QUERY_CHARS
+from indexer.query import MAX_QUERY_CHARS, MAX_TERMS
 from indexer.search import MAX_DEPTH, MAX_PER_PAGE
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -140,6 +140,20 @@ def _search_result() -> dict:
                 "type": "boolean",
                 "description": "True when nothing matched `query` and the results are "
                 "those of `suggestion`.",
+            },
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "What was searched differently from what was typed: a long "
+                "query shortened to its most informative words, a wildcard narrowed.",
+            },
+            "dropped": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Words of a long query that were left out (the least "
+                "informative, beyond the first MAX words); empty when none were.".replace(
+                    "MAX", str(MAX_TERMS)
+                ),
             },
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         }
