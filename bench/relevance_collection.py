@@ -3,6 +3,7 @@ and judgements, each collection by its own file names and judgement scale."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,6 +105,13 @@ READERS: dict[tuple[str, ...], Callable[[Path], Collection]] = {
     ("cran.all.1400", "cran.qry", "cranqrel"): _cranfield,
     ("CISI.ALL", "CISI.QRY", "CISI.REL"): _cisi,
 }
+
+
+def collections_root(project: Path) -> Path:
+    """Where the test collections are: $SEEDSEARCH_COLLECTIONS, or ../shared/testcollections
+    beside the project."""
+    found = os.environ.get("SEEDSEARCH_COLLECTIONS")
+    return Path(found) if found else project.parent / "shared" / "testcollections"
 
 
 def is_collection(folder: Path) -> bool:
