@@ -17,6 +17,7 @@ MEASURES = {"MAP": AP, "nDCG@10": nDCG @ 10, "P@10": P @ 10, "R@100": R @ 100}
 OURS = "seedsearch"
 START, END = "<!-- relevance:start -->", "<!-- relevance:end -->"
 VSTART, VEND = "<!-- relevance-variants:start -->", "<!-- relevance-variants:end -->"
+LSTART, LEND = "<!-- long-queries:start -->", "<!-- long-queries:end -->"
 BASELINE_NOTES = {
     "bm25s": "bm25s BM25 (k1 1.2, b 0.75, Lucene idf), English stop words, Snowball stems",
     "SQLite FTS5": "SQLite FTS5 `bm25()`, porter tokenizer, question words quoted and OR-ed",
@@ -209,14 +210,17 @@ def _directions(report: Report, names: list[str], defaults: VariantRow) -> list[
 
 def write_section(path: Path, text: str, keep_variants: bool) -> None:
     """Replace the text between the relevance markers (or add it at the end),
-    keeping the previous variants table when this run did not measure one."""
+    keeping the previous variants table when this run did not measure one, and
+    the long-query table (bench/relevance_long.py writes it)."""
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
     found = pattern.search(old)
-    if keep_variants and VSTART not in text and found:
-        previous = re.search(re.escape(VSTART) + r".*?" + re.escape(VEND), found.group(), re.S)
-        if previous:
-            text = text + "\n\n" + previous.group()
+    kept = [(LSTART, LEND)] + ([(VSTART, VEND)] if keep_variants else [])
+    for start, end in kept:
+        if found and start not in text:
+            previous = re.search(re.escape(start) + r".*?" + re.escape(end), found.group(), re.S)
+            if previous:
+                text = text + "\n\n" + previous.group()
     section = f"{START}\n{text}\n{END}"
     if found:
         new = old[: found.start()] + section + old[found.end() :]

@@ -27,12 +27,38 @@ def known(word: str, reader) -> bool:
     )
 
 
+# British and American endings: the stemmer keeps them apart (organis/organiz),
+# and internationalisation is four edits from internationalization's stem.
+_SPELLINGS = (
+    ("isation", "ization"),
+    ("isations", "izations"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ising", "izing"),
+    ("yse", "yze"),
+    ("our", "or"),
+    ("tre", "ter"),
+)
+
+
+def _other_spellings(word: str):
+    for british, american in _SPELLINGS:
+        for ending, other in ((british, american), (american, british)):
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                yield word[: -len(ending)] + other
+
+
 def correct(word: str, searcher) -> str | None:
-    """The commonest indexed word within one or two edits of `word`, or None."""
+    """The word in the other English spelling if the index has it, else the
+    commonest indexed word within one or two edits of `word`, or None."""
     folded = fold(word)
     if len(folded) < 3 or not folded.isalpha():
         return None
     reader = searcher.reader()
+    for other in _other_spellings(folded):
+        if known(other, reader):
+            return surface_form(stem(other), searcher)
     target = stem(folded)
     for distance in (1, 2) if len(folded) > 4 else (1,):
         found = [_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
