@@ -85,9 +85,10 @@ _PARSER = _parser()
 # Typographic double quotes delimit phrases too, as typed on phones and Macs.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 # A question mark ending a word, or standing alone, ends a question ("what is
-# it?"): only inside a word (wom?n) does it stand for one letter.
-_QUESTION_MARK = re.compile(r"(?:(?<=\w)|(?<=^)|(?<=\s))\?+(?=$|[\s)\]}\"'”’»,.;:!])")
+# it?", "the holy city:?"): only inside a word (wom?n) does it stand for one letter.
+_QUESTION_MARK = re.compile(r"(?<![*?])\?+(?=$|[\s)\]}\"'”’»,.;:!])")
 _LONE_WILDCARD = re.compile(r"(?:^|(?<=[\s(:+-]))[*?]+(?=$|[\s)])")
+_FIELD_WILDCARD = re.compile(r":[*?]+(?=$|[\s)])")
 
 
 def parse(text: str, reader) -> ParsedQuery:
@@ -105,7 +106,11 @@ def parse(text: str, reader) -> ParsedQuery:
         raise BadQuery("The query is empty.")
     text = _QUESTION_MARK.sub("", text.translate(_QUOTES))
     if _LONE_WILDCARD.search(text):
-        raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+        # A lone * beside other words is a bullet or a footnote mark in pasted text.
+        rest = _LONE_WILDCARD.sub(" ", text)
+        if _FIELD_WILDCARD.search(text) or not WORD_RE.search(rest):
+            raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+        text = rest
     try:
         parsed = _counted(_PARSER.parse(text, normalize=False))
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax

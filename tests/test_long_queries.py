@@ -127,6 +127,12 @@ def test_a_question_mark_ends_a_question_and_a_spaced_dash_is_punctuation(seed_e
     assert f"{SEED_DOC}#p3" not in {h.id for h in without.hits}
     # Inside a word ? is still one letter: wom?n finds women.
     assert seed_engine.search(Query("wom?n")).total
+    # After punctuation it ends the question; a lone * in pasted text is a bullet.
+    assert seed_engine.search(Query("Who collaborated with Memorial:?")).total
+    pasted = "Notes:\n* joint research missions\n* Memorial\n* Chechnya *"
+    assert seed_engine.search(Query(pasted)).hits[0].id == f"{SEED_DOC}#p3"
+    with pytest.raises(BadQuery, match="needs letters"):
+        seed_engine.search(Query("* ?"))
 
 
 def test_a_word_typed_twice_counts_twice(corpus, tmp_path):
