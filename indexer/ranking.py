@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from whoosh import scoring
 
-from . import feedback
+from . import accumulate, feedback
 from .vectors import vectors_for
 
 if TYPE_CHECKING:
@@ -76,7 +76,10 @@ def rank(searcher, parsed: ParsedQuery, offset: int, count: int, per_doc: int | 
     depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
     # The every-word tier holds for questions too: on Cranfield's, dropping it
     # gains 0.3% MAP, and a coordination factor instead loses 2%.
-    ranked, total, every_n = vectors.top(parsed.query, parsed.every_word, depth)
+    found = accumulate.top(vectors, parsed.query, parsed.every_word, depth)
+    if found is None:
+        found = vectors.top(parsed.query, parsed.every_word, depth)
+    ranked, total, every_n = found
     if feedback_on and total >= FEEDBACK_MIN_MATCHES:
         ranked = _rerank(vectors, ranked, every_n, parsed.weight)
     ranked = ranked[:need]
