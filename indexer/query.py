@@ -3,8 +3,9 @@
 Whoosh syntax (AND, OR, NOT, "phrases", prefix*, fields) plus +word/-word as in
 every search box. Words are OR-ed so natural-language questions are not
 crippled; ranking puts passages holding every word first. Wildcards and fuzzy
-terms expand over the unstemmed vocabulary and are capped, so no query is
-unboundedly expensive.
+terms expand over the unstemmed vocabulary and are capped, and a long question
+or pasted page keeps its MAX_TERMS most informative words, so no query is
+unboundedly expensive. A word typed twice counts twice.
 """
 
 from __future__ import annotations
@@ -117,8 +118,9 @@ def parse(text: str, reader) -> ParsedQuery:
         raise BadQuery(f"Could not understand the query: {exc}") from None
     notes: list[str] = []
     parsed, dropped = _shortened(parsed, reader)
-    if dropped:
-        notes.append(_shortened_note(dropped, text))
+    dropped_words = _surface(dropped, text) if dropped else []
+    if dropped_words:
+        notes.append(_shortened_note(dropped_words))
     parsed = _rewrite(parsed, _Context(reader, notes))
     if parsed is wq.NullQuery or not _positive_leaves(parsed):
         raise BadQuery("The query has no words to search for.")
@@ -130,7 +132,7 @@ def parse(text: str, reader) -> ParsedQuery:
         notes=tuple(notes),
         clauses=_clause_count(parsed),
         weight=_clause_weight(parsed),
-        dropped=tuple(_surface(dropped, text)),
+        dropped=tuple(dropped_words),
     )
 
 
@@ -163,12 +165,21 @@ def _shortened(q: wq.Query, reader) -> tuple[wq.Query, list[tuple[str, ...]]]:
     informative (highest idf; words the index lacks match nothing and go first):
     the cost of a query grows with its distinct terms, not its characters.
     Returns the query and the words left out, least informative last."""
-    top = q.a if isinstance(q, wq.AndNot) else q
-    if type(top) is not wq.Or or len(top.subqueries) <= MAX_TERMS:
+    if isinstance(q, wq.AndNot):
+        inner, dropped = _shortened(q.a, reader)
+        return (wq.AndNot(inner, q.b) if dropped else q), dropped
+    if isinstance(q, wq.AndMaybe):  # +word: the required words are always kept
+        required = len(q.a.subqueries) if isinstance(q.a, wq.And) else 1
+        inner, dropped = _shortened_or(q.b, reader, required)
+        return (wq.AndMaybe(q.a, inner) if dropped else q), dropped
+    return _shortened_or(q, reader, 0)
+
+
+def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tuple[str, ...]]]:
+    if type(q) is not wq.Or or len(q.subqueries) + reserved <= MAX_TERMS:
         return q, []
-    droppable = [s for s in top.subqueries if _words_of(s)]
-    keep_always = len(top.subqueries) - len(droppable)
-    room = max(0, MAX_TERMS - keep_always)
+    droppable = [s for s in q.subqueries if _words_of(s)]
+    room = max(0, MAX_TERMS - reserved - (len(q.subqueries) - len(droppable)))
     if len(droppable) <= room:
         return q, []
     docs = max(reader.doc_count_all(), 1)
@@ -182,10 +193,9 @@ def _shortened(q: wq.Query, reader) -> tuple[wq.Query, list[tuple[str, ...]]]:
 
     ranked = sorted(droppable, key=informative, reverse=True)
     left_out = {id(s) for s in ranked[room:]}
-    subs = [s for s in top.subqueries if id(s) not in left_out]
-    short = wq.Or(subs, boost=top.boost)
-    dropped = [_words_of(s) for s in ranked[room:]]
-    return (wq.AndNot(short, q.b) if isinstance(q, wq.AndNot) else short), dropped
+    kept = [s for s in q.subqueries if id(s) not in left_out]
+    short = wq.Or(kept, boost=q.boost) if kept else wq.NullQuery
+    return short, [_words_of(s) for s in ranked[room:]]
 
 
 def _words_of(q: wq.Query) -> tuple[str, ...]:
@@ -209,8 +219,7 @@ def _surface(dropped: list[tuple[str, ...]], text: str) -> list[str]:
 SHOWN_DROPPED = 30  # left-out words named in the note; the API lists them all
 
 
-def _shortened_note(dropped: list[tuple[str, ...]], text: str) -> str:
-    words = _surface(dropped, text)
+def _shortened_note(words: list[str]) -> str:
     content = [w for w in words if stem(fold(w)) not in STOP_STEMS]
     common = len(words) - len(content)
     named = ", ".join(content[:SHOWN_DROPPED])

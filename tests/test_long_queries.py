@@ -97,6 +97,15 @@ def test_a_long_query_keeps_its_most_informative_words(reader):
     assert dropped & STOP_STEMS  # stop words go first
 
 
+def test_required_and_excluded_words_survive_shortening(seed_engine, reader):
+    text = "+Chechnya -Olympics " + PASTE[:5000]
+    parsed = parse(text, reader)
+    assert parsed.dropped and "chechnya" in _searched(parsed)
+    assert isinstance(parsed.query, wq.AndNot) and "olymp" in str(parsed.query.b)
+    hits = seed_engine.search(Query(text, per_page=50)).hits
+    assert hits and all("Chechnya" in h.text and "Olympic" not in h.text for h in hits)
+
+
 def test_a_query_within_the_budget_is_not_shortened(reader):
     words = sorted({w for w in analyze(ESSAY) if w not in STOP_STEMS})[: MAX_TERMS - 1]
     parsed = parse(" ".join(words), reader)
