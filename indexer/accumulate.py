@@ -1,14 +1,14 @@
-"""Rank a plain bag of words term at a time: what Vectors.top computes for a
-question, at the cost of the words' postings rather than of one whole-index
-array per word and field.
+"""Rank OR-ed words term at a time: what Vectors.top computes for a question,
+at the cost of the words' postings rather than of whole-index arrays per word
+and field.
 
 A question of 30 words is 90 field terms; Vectors evaluates each into arrays
 as long as the index and then stacks them, which at 310k passages costs more
-than everything else a search does. Here each term's postings add into one
+than everything else a search does. Here each word's postings add into one
 accumulator and one counter of clauses matched, so the cost follows the
-postings. Only queries made of words (each spread over the fields, or one
-field) qualify; anything else (phrases, wildcards, exclusions, groups) returns
-None and goes through Vectors.
+postings. A phrase or wildcard among the words is still evaluated by Vectors
+and added in; queries of other shapes (AND, groups, +word) return None and go
+through Vectors whole.
 """
 
 from __future__ import annotations
@@ -20,18 +20,21 @@ Hits = list[tuple[int, float]]
 
 
 def top(vectors, query: wq.Query, every: wq.Query | None, need: int):
-    """Vectors.top(query, every, need) for a bag of words, or None if `query` is
-    not one: (hits, matching passages, passages matching every word)."""
-    shape = _bag(query)
+    """Vectors.top(query, every, need) for OR-ed clauses, or None if `query` is
+    not that shape: (hits, matching passages, passages matching every clause)."""
+    shape = _shape(query, every)
     if shape is None:
         return None
-    content, stops = shape
-    if every is not None and not (isinstance(every, wq.And) and list(every.subqueries) == content):
-        return None
+    content, stops, excluded = shape
     score = np.zeros(vectors.size)
     matched = np.zeros(vectors.size, dtype=np.int32)
     seen = np.zeros(vectors.size, dtype=bool)  # scratch: passages of the current clause
     for clause in content:
+        if not _is_word(clause):  # a phrase or a wildcard: Vectors' whole-index arrays
+            scored = vectors.evaluate(clause)
+            score += scored.score
+            matched += scored.mask
+            continue
         found = _add(vectors, clause, score)
         # A passage counts once per clause, whichever of its fields hold the word.
         for ids in found:
@@ -41,8 +44,13 @@ def top(vectors, query: wq.Query, every: wq.Query | None, need: int):
         for ids in found:
             seen[ids] = False
     for clause in stops:
-        _add(vectors, clause, score)
+        if _is_word(clause):
+            _add(vectors, clause, score)
+        else:
+            score += vectors.evaluate(clause).score
     candidates = np.flatnonzero(matched)
+    for q in excluded:
+        candidates = candidates[~vectors.evaluate(q).mask[candidates]]
     if not len(candidates):
         return [], 0, 0
     scores = score[candidates]
@@ -52,16 +60,28 @@ def top(vectors, query: wq.Query, every: wq.Query | None, need: int):
     return _best(candidates, scores, later, need), len(candidates), every_n
 
 
-def _bag(query: wq.Query) -> tuple[list[wq.Query], list[wq.Query]] | None:
-    """(content clauses, stop-word clauses) of a bag of words, else None."""
+def _shape(query: wq.Query, every: wq.Query | None):
+    """(content clauses, clauses that only add to the score, excluded queries) of
+    `query` OR-ed clauses [AND MAYBE stop words] [AND NOT excluded ...], with
+    `every` requiring exactly the content clauses; else None."""
+    excluded: list[wq.Query] = []
+    while isinstance(query, wq.AndNot):
+        excluded.append(query.b)
+        if every is not None:
+            if not (isinstance(every, wq.AndNot) and every.b == query.b):
+                return None
+            every = every.a
+        query = query.a
     stops: list[wq.Query] = []
     if isinstance(query, wq.AndMaybe):
         stops = _clauses(query.b)
         query = query.a
     content = _clauses(query)
-    if not content or not all(_is_word(c) for c in content + stops):
+    if not any(_is_word(c) for c in content):
+        return None  # nothing to gain over Vectors
+    if every is not None and not (isinstance(every, wq.And) and list(every.subqueries) == content):
         return None
-    return content, stops
+    return content, stops, excluded
 
 
 def _clauses(q: wq.Query) -> list[wq.Query]:
