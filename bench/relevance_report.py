@@ -127,7 +127,9 @@ def _seed_paragraph(seed: SeedCheck) -> str:
     text = (
         f"The seed essay's judged queries (`tests/seed_queries.json`, run in CI by "
         f"`tests/test_relevance_seed.py`): {seed.passed} of {seed.judged} return a judged "
-        f"passage first; {seed.known} are recorded there as known failures."
+        f"passage first; {seed.known} "
+        + ("is" if seed.known == 1 else "are")
+        + " recorded there as known failures."
     )
     if seed.failures:
         text += " Not first: " + "; ".join(f"`{q}`" for q in seed.failures) + "."
