@@ -1,13 +1,14 @@
-"""Ranking quality on the Cranfield collection: seedsearch against bm25s and
-SQLite FTS5, on the same documents and questions.
+"""Ranking quality on every test collection in ../shared/testcollections
+(or $SEEDSEARCH_COLLECTIONS):
+seedsearch against bm25s and SQLite FTS5, on the same documents and questions.
 
-    .venv/bin/python bench/relevance.py [--collection DIR] [--variants] [--write]
+    .venv/bin/python bench/relevance.py [--collections DIR] [--variants] [--write]
 
-Indexes the collection through the normal build into a temporary folder, runs
-every topic through Engine.search (1000 passages, first passage per document)
-and scores MAP, nDCG@10, P@10 and Recall@100 with ir-measures. --variants
-also measures the ranking alternatives behind the defaults; --write puts the
-tables into bench/RESULTS.md between the relevance markers.
+Indexes each collection through the normal build into a temporary folder, runs
+every judged topic through Engine.search (1000 passages, first passage per
+document) and scores MAP, nDCG@10, P@10 and Recall@100 with ir-measures.
+--variants also measures each ranking choice on and off on every collection;
+--write puts the tables into bench/RESULTS.md between the relevance markers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_COLLECTION = (ROOT / ".." / "shared" / "testcollections" / "cranfield").resolve()
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SEEDS = ROOT / "seeds"
 JUDGED = ROOT / "tests" / "seed_queries.json"
@@ -32,11 +32,12 @@ JUDGED = ROOT / "tests" / "seed_queries.json"
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    from relevance_collection import GAIN_NOTE, is_collection, read_collection
+    from relevance_collection import collections_in, collections_root, read_collection
 
-    folder = args.collection.resolve()
-    if not is_collection(folder):
-        print(f"No Cranfield collection at {folder}; skipping the relevance benchmark.")
+    root = (args.collections or collections_root(ROOT)).resolve()
+    folders = collections_in(root) if root.is_dir() else []
+    if not folders:
+        print(f"No test collection under {root}; skipping the relevance benchmark.")
         return 0
     missing = [name for name in ("ir_measures", "bm25s") if importlib.util.find_spec(name) is None]
     if missing:
@@ -44,11 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Not installed: {names}; run pip install -e '.[bench]'", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    collection = read_collection(folder)
+    collections = [read_collection(folder) for folder in folders]
     with tempfile.TemporaryDirectory(prefix="seedsearch-relevance-") as work:
-        report = _measure(collection, Path(work), args.variants)
+        report = _measure(collections, Path(work), args.variants)
     seconds = time.perf_counter() - started
-    text = _markdown(report, seconds, GAIN_NOTE, folder)
+    text = _markdown(report, seconds)
     print(text)
     if args.write:
         from relevance_report import write_section
@@ -60,79 +61,95 @@ def main(argv: list[str] | None = None) -> int:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
+    parser.add_argument(
+        "--collections",
+        type=Path,
+        help="default: $SEEDSEARCH_COLLECTIONS or ../shared/testcollections",
+    )
     parser.add_argument("--variants", action="store_true", help="also measure the alternatives")
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     return parser.parse_args(argv)
 
 
-def _measure(collection, work: Path, variants: bool):
-    from relevance_baselines import bm25s_run, fts5_run
-    from relevance_engine import check_seed, index_collection, run_topics
-    from relevance_report import Report, evaluate
+def _measure(collections, work: Path, variants: bool):
+    from relevance_engine import check_seed, index_collection
+    from relevance_report import Report
 
-    from indexer.search import Engine
-
-    timings = {}
-    t = time.perf_counter()
-    if variants:
-        from relevance_variants import build_indexes
-
-        roots = build_indexes(collection, work)
-    else:
-        roots = {"default": index_collection(collection, work / "default")}
-    timings["index"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with Engine(roots["default"]) as engine:
-        ours = run_topics(engine, collection.topics)
-    timings["seedsearch"] = time.perf_counter() - t
-    runs = {"seedsearch": ours.run}
-    for name, make in (("bm25s", bm25s_run), ("SQLite FTS5", fts5_run)):
+    timings: dict[str, float] = {}
+    roots, reports = {}, []
+    for collection in collections:
         t = time.perf_counter()
-        runs[name] = make(collection)
-        timings[name] = time.perf_counter() - t
-    table = {name: evaluate(collection.qrels, run) for name, run in runs.items()}
+        roots[collection.name] = index_collection(collection, work / collection.name)
+        timings[f"{collection.name} index"] = time.perf_counter() - t
+        reports.append(_one_collection(collection, roots[collection.name], timings))
     t = time.perf_counter()
     seed = check_seed(SEEDS, JUDGED, work) if JUDGED.exists() and SEEDS.is_dir() else None
     timings["seed queries"] = time.perf_counter() - t
     rows = []
     if variants:
         t = time.perf_counter()
-        rows = _variant_rows(collection, roots)
+        rows = _variant_rows(collections, roots)
         timings["variants"] = time.perf_counter() - t
-    return Report(
-        table=table,
-        variants=rows,
+    return Report(collections=reports, variants=rows, timings=timings, seed=seed)
+
+
+def _one_collection(collection, root: Path, timings: dict[str, float]):
+    from relevance_baselines import bm25s_run, fts5_run
+    from relevance_engine import run_topics
+    from relevance_plain import bm25_run
+    from relevance_report import CollectionReport, evaluate
+
+    from indexer.search import Engine
+
+    name = collection.name
+    t = time.perf_counter()
+    with Engine(root) as engine:
+        ours = run_topics(engine, collection.topics)
+    timings[f"{name} seedsearch"] = time.perf_counter() - t
+    runs = {"seedsearch": ours.run}
+    for system, make in (("bm25s", bm25s_run), ("SQLite FTS5", fts5_run)):
+        t = time.perf_counter()
+        runs[system] = make(collection)
+        timings[f"{name} {system}"] = time.perf_counter() - t
+    docs = [(d.id, f"{d.title}\n{d.text}") for d in collection.docs]
+    plain = evaluate(collection.qrels, bm25_run(docs, collection.topics))
+    return CollectionReport(
+        name=name,
+        table={system: evaluate(collection.qrels, run) for system, run in runs.items()},
         refused=ours.refused,
         passages=ours.passages,
         documents=ours.documents,
         topics=len(collection.topics),
         judged=sum(len(j) for j in collection.qrels.values()),
-        timings=timings,
-        seed=seed,
+        gain_note=collection.gain_note,
+        plain_bm25=plain,
     )
 
 
-def _variant_rows(collection, roots):
+def _variant_rows(collections, roots):
+    from relevance_engine import rank_topics
     from relevance_report import VariantRow, evaluate
-    from relevance_variants import VARIANTS, rank_topics
+    from relevance_variants import VARIANTS
 
     rows = []
     for variant in VARIANTS:
         t = time.perf_counter()
+        scores = {}
         with variant.patch():
-            run = rank_topics(roots[variant.index], collection.topics)
-        scores = evaluate(collection.qrels, run)
+            for c in collections:
+                scores[c.name] = evaluate(c.qrels, rank_topics(roots[c.name], c.topics))
         rows.append(VariantRow(variant.group, variant.label, scores))
+        summary = "  ".join(
+            f"{n} MAP {s['MAP']:.4f} nDCG@10 {s['nDCG@10']:.4f}" for n, s in scores.items()
+        )
         print(
-            f"  {variant.label[:60]:60s} MAP {scores['MAP']:.4f} "
-            f"nDCG@10 {scores['nDCG@10']:.4f} ({time.perf_counter() - t:.1f}s)",
+            f"  {variant.label[:50]:50s} {summary} ({time.perf_counter() - t:.1f}s)",
             file=sys.stderr,
         )
     return rows
 
 
-def _markdown(report, seconds: float, gain_note: str, folder: Path) -> str:
+def _markdown(report, seconds: float) -> str:
     from relevance_report import render
 
     command = ".venv/bin/python bench/relevance.py " + shlex.join(sys.argv[1:])
@@ -142,8 +159,6 @@ def _markdown(report, seconds: float, gain_note: str, folder: Path) -> str:
         machine=_machine(),
         command=command.strip(),
         seconds=seconds,
-        gain_note=gain_note,
-        collection=folder.name,
     )
 
 

@@ -1,17 +1,19 @@
-"""Read the Cranfield test collection (documents, topics, graded judgements)."""
+"""Read the SMART-format test collections (Cranfield, CISI): documents, topics
+and judgements, each collection by its own file names and judgement scale."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 # Cleverdon's codes run 1 (complete answer) .. 4 (minimal interest); -1 is not a
 # judgement. nDCG needs "higher is better", so the gain is 5 - code (4 .. 1).
-GAIN = {1: 4, 2: 3, 3: 2, 4: 1}
-GAIN_NOTE = "gain = 5 - code (code 1 → 4 … code 4 → 1); code -1 lines ignored"
+CRANFIELD_GAIN = {1: 4, 2: 3, 3: 2, 4: 1}
 
-_FIELD = re.compile(r"^\.([ITABW])(?:\s+(\S+))?\s*$")
+_FIELD = re.compile(r"^\.([A-Z])(?:\s+(\S+))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,11 @@ class CranDoc:
 
 @dataclass(frozen=True)
 class Collection:
+    name: str
     docs: tuple[CranDoc, ...]
-    topics: dict[str, str]  # qrel query number ("1".."225") -> question
+    topics: dict[str, str]  # judged topics only: query number -> question
     qrels: dict[str, dict[str, int]]  # query -> doc -> gain
+    gain_note: str
 
 
 def _records(path: Path) -> list[dict[str, str]]:
@@ -50,25 +54,78 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def read_collection(folder: Path) -> Collection:
-    """Documents, topics renumbered 1..N in file order (as cranqrel numbers
-    them), and graded judgements."""
-    docs = tuple(
+def _docs(path: Path) -> tuple[CranDoc, ...]:
+    # Title (.T) and text (.W); authors, sources and references are left out.
+    return tuple(
         CranDoc(id=r["I"], title=_clean(r.get("T", "")), text=r.get("W", "").strip())
-        for r in _records(folder / "cran.all.1400")
+        for r in _records(path)
     )
+
+
+def _cranfield(folder: Path) -> Collection:
     # cran.qry numbers its topics 001..365 with gaps; cranqrel counts 1..225.
     topics = {
         str(n): _clean(r.get("W", "")) for n, r in enumerate(_records(folder / "cran.qry"), 1)
     }
+    qrels = _qrels(folder / "cranqrel", lambda code: CRANFIELD_GAIN.get(int(code)))
+    return _judged(
+        "cranfield",
+        _docs(folder / "cran.all.1400"),
+        topics,
+        qrels,
+        "gain = 5 - code (code 1 → 4 … code 4 → 1); code -1 lines ignored",
+    )
+
+
+def _cisi(folder: Path) -> Collection:
+    topics = {r["I"]: _clean(r.get("W", "")) for r in _records(folder / "CISI.QRY")}
+    qrels = _qrels(folder / "CISI.REL", lambda _: 1)
+    return _judged("cisi", _docs(folder / "CISI.ALL"), topics, qrels, "binary judgements")
+
+
+def _qrels(path: Path, gain: Callable[[str], int | None]) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
-    for line in (folder / "cranqrel").read_text(encoding="latin-1").splitlines():
+    for line in path.read_text(encoding="latin-1").splitlines():
         parts = line.split()
-        if len(parts) < 3 or int(parts[2]) not in GAIN:
+        if len(parts) < 3:
             continue
-        qrels.setdefault(parts[0], {})[parts[1]] = GAIN[int(parts[2])]
-    return Collection(docs=docs, topics=topics, qrels=qrels)
+        value = gain(parts[2])
+        if value:
+            qrels.setdefault(parts[0], {})[parts[1]] = value
+    return qrels
+
+
+def _judged(name, docs, topics, qrels, note) -> Collection:
+    """Only the topics with judgements: the others count in no measure."""
+    judged = {q: text for q, text in topics.items() if q in qrels}
+    return Collection(name, docs, judged, {q: qrels[q] for q in judged}, note)
+
+
+READERS: dict[tuple[str, ...], Callable[[Path], Collection]] = {
+    ("cran.all.1400", "cran.qry", "cranqrel"): _cranfield,
+    ("CISI.ALL", "CISI.QRY", "CISI.REL"): _cisi,
+}
+
+
+def collections_root(project: Path) -> Path:
+    """Where the test collections are: $SEEDSEARCH_COLLECTIONS, or ../shared/testcollections
+    beside the project."""
+    found = os.environ.get("SEEDSEARCH_COLLECTIONS")
+    return Path(found) if found else project.parent / "shared" / "testcollections"
 
 
 def is_collection(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in ("cran.all.1400", "cran.qry", "cranqrel"))
+    return any(all((folder / n).is_file() for n in names) for names in READERS)
+
+
+def read_collection(folder: Path) -> Collection:
+    """The collection in `folder`, in whichever of the known layouts it has."""
+    for names, reader in READERS.items():
+        if all((folder / n).is_file() for n in names):
+            return reader(folder)
+    raise ValueError(f"No known test collection in {folder}")
+
+
+def collections_in(root: Path) -> list[Path]:
+    """Every collection folder under `root`, by name."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_collection(p))

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relevance_collection import Collection
+from whoosh import index as whoosh_index
 
+from indexer import query, ranking, store
 from indexer.build import build_index
 from indexer.errors import SeedsearchError
 from indexer.models import Query
@@ -61,6 +63,28 @@ def run_topics(engine: Engine, topics: dict[str, str]) -> EngineRun:
         run[number] = ranked
     health = engine.health()
     return EngineRun(run, tuple(refused), health.passages, health.documents)
+
+
+def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
+    """Every topic through query.parse and ranking.rank, the functions
+    Engine.search calls, without its highlighting; deduplicated by document."""
+    gen_dir, _ = store.locate(index_root)
+    searcher = whoosh_index.open_dir(str(gen_dir)).searcher(weighting=ranking.weighting())
+    try:
+        docs = {n: searcher.stored_fields(n)["doc"] for n in range(searcher.doc_count_all())}
+        run: Run = {}
+        for number, text in topics.items():
+            parsed = query.parse(text, searcher.reader())
+            ranked = ranking.rank(searcher, parsed, 0, MAX_PER_PAGE, None)
+            seen: dict[str, float] = {}
+            for docnum, _ in ranked.docnums:
+                doc = docs[docnum].removesuffix(SUFFIX)
+                if doc not in seen:
+                    seen[doc] = float(MAX_PER_PAGE - len(seen))
+            run[number] = seen
+        return run
+    finally:
+        searcher.close()
 
 
 @dataclass(frozen=True)

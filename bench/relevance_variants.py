@@ -1,24 +1,19 @@
-"""Ranking variants measured against the defaults: each patches ranking knobs
-(or, for analysis choices, rebuilds the index) in this process only."""
+"""Ranking variants measured against the defaults: each patches one ranking or
+parsing choice in this process only, and runs on every collection."""
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from relevance_collection import Collection
-from relevance_engine import SUFFIX, Run, index_collection
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring
 
-from indexer import analysis, passages, query, ranking, store
-from indexer.search import MAX_PER_PAGE
+from indexer import query, ranking
 from indexer.vectors import vectors_for
 
 Patch = Callable[[], AbstractContextManager]
@@ -29,7 +24,6 @@ class Variant:
     group: str
     label: str
     patch: Patch = nullcontext
-    index: str = "default"  # which build of the collection it runs on
 
 
 @contextmanager
@@ -73,10 +67,10 @@ def set_knobs(**values) -> Patch:
     return lambda: knobs(**values)
 
 
-# The ranking before issue 4: Whoosh's idf, the best field only (Whoosh ignored
-# the DisjunctionMax tie-breaker), title x2 and section x1.5, no feedback.
 whoosh_idf = lambda: attribute(ranking._BM25F, "idf", scoring.WeightingModel.idf)  # noqa: E731
-OLD_FIELDS = {"body": 1.0, "title": 2.0, "section": 1.5}
+SAME = {"body": 1.0, "title": 1.0, "section": 1.0}
+LIGHT = {"body": 1.0, "title": 0.3, "section": 0.3}
+BODY = {"body": 1.0, "title": 0.0, "section": 0.0}
 NO_FEEDBACK = set_knobs(FEEDBACK_PASSAGES=0)
 
 
@@ -124,7 +118,7 @@ def coordination(power: float) -> Patch:
         depth = max(need, ranking.FEEDBACK_DEPTH)
         ranked = [(int(d), float(score[d])) for d in order[:depth]]
         if parsed.clauses >= ranking.FEEDBACK_MIN_CLAUSES:
-            ranked = ranking._rerank(vectors, ranked, 0, parsed.clauses)
+            ranked = ranking._rerank(vectors, ranked, 0, parsed.weight)
         return ranked[:need]
 
     return lambda: _rank_hook(hook)
@@ -189,150 +183,55 @@ def multitoken(kind: str) -> Patch:
     return patch
 
 
-QUESTION_WORDS = [
-    "do",
-    "does",
-    "did",
-    "how",
-    "why",
-    "can",
-    "could",
-    "should",
-    "may",
-    "might",
-    "must",
-    "been",
-    "being",
-    "had",
-    "not",
-    "no",
-    "about",
-]
+def each_word_once() -> AbstractContextManager:
+    """A word typed several times counts once (Whoosh's normalize, as before)."""
+    return attribute(query, "_qtf", lambda n: 1.0)
 
 
-def question_words() -> AbstractContextManager:
-    """Question and auxiliary words weighed as stop words at query time."""
-    stems = query.STOP_STEMS | {analysis.stem(w) for w in QUESTION_WORDS}
-    return attribute(query, "STOP_STEMS", frozenset(stems))
+def question_mark_wildcard() -> AbstractContextManager:
+    """A word-final ? read as a one-letter wildcard, as before: `titles?` finds
+    nothing and the word is lost."""
+    return attribute(query, "_QUESTION_MARK", re.compile(r"(?!)"))
 
-
-# -- analysis variants (each needs its own index) ------------------------------
-
-
-def _porter() -> AbstractContextManager:
-    import Stemmer
-
-    return _stemmer(Stemmer.Stemmer("porter").stemWord)
-
-
-def _no_stemming() -> AbstractContextManager:
-    return _stemmer(lambda word: word)
-
-
-@contextmanager
-def _stemmer(stem_word) -> Iterator[None]:
-    class Stub:
-        stemWord = staticmethod(stem_word)  # noqa: N815 (PyStemmer's name)
-
-    cache = dict(analysis._stem_cache)
-    analysis._stem_cache.clear()
-    try:
-        with attribute(analysis, "_stemmer", Stub()):
-            yield
-    finally:
-        analysis._stem_cache.clear()
-        analysis._stem_cache.update(cache)
-
-
-INDEXES: dict[str, Patch] = {
-    "default": nullcontext,
-    "porter": _porter,
-    "no stemming": _no_stemming,
-    "whole documents": lambda: attribute(passages, "MAX_WORDS", 10**9),
-}
 
 # -- the table -----------------------------------------------------------------
 
-STEPS = "From the old defaults to the new, one change at a time"
-ONE = "One change from the new defaults"
-PARSING = "Query parsing (query.py and schema.py: measured here, decided there)"
-ANALYSIS = "Analysis choices (report only: each needs its own index)"
+RANKING = "Ranking knobs (indexer/ranking.py)"
+FEEDBACK = "Pseudo-relevance feedback (RM3)"
+PARSING = "Reading the query (indexer/query.py)"
+DEFAULTS = "defaults"
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant(
-        STEPS,
-        "old: Whoosh idf, best field only, title ×2, section ×1.5",
-        combined(whoosh_idf, set_knobs(FIELD_BOOSTS=OLD_FIELDS, FIELD_TIE=0.0), NO_FEEDBACK),
-    ),
-    Variant(
-        STEPS,
-        "+ Robertson/Spärck Jones idf",
-        combined(set_knobs(FIELD_BOOSTS=OLD_FIELDS, FIELD_TIE=0.0), NO_FEEDBACK),
-    ),
-    Variant(STEPS, "+ fields summed, title and section ×0.5", NO_FEEDBACK),
-    Variant(STEPS, "+ RM3 feedback (3 passages, 10 words, λ 0.5) = new defaults"),
-    Variant(ONE, "no every-word tier (plain OR)", no_tiers),
-    Variant(ONE, "coordination factor (m/n)^0.5 instead of the tier", coordination(0.5)),
-    Variant(ONE, "coordination factor (m/n)^1 instead of the tier", coordination(1.0)),
-    Variant(ONE, "best field only (tie-breaker 0)", set_knobs(FIELD_TIE=0.0)),
-    Variant(ONE, "title ×0.3", set_knobs(FIELD_BOOSTS={"body": 1.0, "title": 0.3, "section": 0.3})),
-    Variant(ONE, "title ×1", set_knobs(FIELD_BOOSTS={"body": 1.0, "title": 1.0, "section": 1.0})),
-    Variant(ONE, "k1 0.9", set_knobs(K1=0.9)),
-    Variant(ONE, "k1 1.5", set_knobs(K1=1.5)),
-    Variant(ONE, "k1 2.0", set_knobs(K1=2.0)),
-    Variant(ONE, "b 0.6", set_knobs(B=0.6)),
-    Variant(ONE, "b 0.9", set_knobs(B=0.9)),
-    Variant(ONE, "stop words ×0", set_knobs(STOP_BOOST=0.0)),
-    Variant(ONE, "stop words ×1", set_knobs(STOP_BOOST=1.0)),
-    Variant(ONE, "Whoosh's idf instead of Robertson/Spärck Jones", whoosh_idf),
-    Variant(ONE, "feedback from 5 passages", set_knobs(FEEDBACK_PASSAGES=5)),
-    Variant(ONE, "feedback from 10 passages", set_knobs(FEEDBACK_PASSAGES=10)),
-    Variant(ONE, "feedback: 5 words", set_knobs(FEEDBACK_TERMS=5)),
-    Variant(ONE, "feedback: 20 words", set_knobs(FEEDBACK_TERMS=20)),
-    Variant(ONE, "no feedback", NO_FEEDBACK),
-    Variant(ONE, "feedback: λ 0.3 (more expansion)", set_knobs(FEEDBACK_WEIGHT=0.3)),
-    Variant(ONE, "feedback: λ 0.7 (less expansion)", set_knobs(FEEDBACK_WEIGHT=0.7)),
-    Variant(ONE, "feedback reranks 50 passages", set_knobs(FEEDBACK_DEPTH=50)),
-    Variant(ONE, "feedback reranks 1000 passages", set_knobs(FEEDBACK_DEPTH=1000)),
-    Variant(ONE, "proximity: adjacent pairs as phrases ×0.1", proximity(1, 0.1)),
-    Variant(ONE, "proximity: pairs within 8 words ×0.1", proximity(8, 0.1)),
-    Variant(ONE, "proximity: pairs within 8 words ×0.3", proximity(8, 0.3)),
+    Variant(RANKING, DEFAULTS),
+    Variant(RANKING, "no every-word tier (plain OR)", no_tiers),
+    Variant(RANKING, "coordination factor (m/n)^0.5 instead of the tier", coordination(0.5)),
+    Variant(RANKING, "title and section ×1 (as much as the body)", set_knobs(FIELD_BOOSTS=SAME)),
+    Variant(RANKING, "title and section ×0.3", set_knobs(FIELD_BOOSTS=LIGHT)),
+    Variant(RANKING, "body only (title and section ×0)", set_knobs(FIELD_BOOSTS=BODY)),
+    Variant(RANKING, "best field only (tie-breaker 0)", set_knobs(FIELD_TIE=0.0)),
+    Variant(RANKING, "stop words ×0", set_knobs(STOP_BOOST=0.0)),
+    Variant(RANKING, "stop words ×1", set_knobs(STOP_BOOST=1.0)),
+    Variant(RANKING, "Whoosh's idf instead of Robertson/Spärck Jones", whoosh_idf),
+    Variant(RANKING, "k1 0.9", set_knobs(K1=0.9)),
+    Variant(RANKING, "k1 1.5", set_knobs(K1=1.5)),
+    Variant(RANKING, "b 0.6", set_knobs(B=0.6)),
+    Variant(RANKING, "b 0.9", set_knobs(B=0.9)),
+    Variant(FEEDBACK, "no feedback", NO_FEEDBACK),
+    Variant(FEEDBACK, "feedback reranks 100 passages (before)", set_knobs(FEEDBACK_DEPTH=100)),
+    Variant(FEEDBACK, "feedback from 10 passages", set_knobs(FEEDBACK_PASSAGES=10)),
+    Variant(FEEDBACK, "feedback: 20 words", set_knobs(FEEDBACK_TERMS=20)),
+    Variant(FEEDBACK, "feedback: λ 0.3 (more expansion)", set_knobs(FEEDBACK_WEIGHT=0.3)),
+    Variant(FEEDBACK, "feedback: λ 0.7 (less expansion)", set_knobs(FEEDBACK_WEIGHT=0.7)),
+    Variant(FEEDBACK, "feedback for questions of 2+ words", set_knobs(FEEDBACK_MIN_CLAUSES=2)),
+    Variant(PARSING, "a repeated word counts once (before)", each_word_once),
+    Variant(PARSING, "word-final ? as a wildcard (before)", question_mark_wildcard),
+    Variant(PARSING, "long queries keep 16 words", set_knobs(MAX_TERMS=16)),
+    Variant(PARSING, "long queries keep 64 words", set_knobs(MAX_TERMS=64)),
+    Variant(PARSING, "long queries keep every word", set_knobs(MAX_TERMS=10**6)),
     Variant(PARSING, "hyphenated query words as a phrase of their parts", multitoken("phrase")),
-    Variant(PARSING, "hyphenated query words as an AND of their parts", multitoken("and")),
-    Variant(PARSING, "question and auxiliary words as stop words", question_words),
-    Variant(ANALYSIS, "Porter stemmer instead of Snowball", index="porter"),
-    Variant(ANALYSIS, "no stemming", index="no stemming"),
-    Variant(ANALYSIS, "whole documents (no passage windows)", index="whole documents"),
+    Variant(
+        PARSING,
+        "before this issue: ? as wildcard, each word once, RM3 on 100",
+        combined(question_mark_wildcard, each_word_once, set_knobs(FEEDBACK_DEPTH=100)),
+    ),
 )
-
-
-def build_indexes(collection: Collection, workdir: Path) -> dict[str, Path]:
-    """The default index plus one per analysis variant, under `workdir`."""
-    roots = {}
-    for name, patch in INDEXES.items():
-        folder = Path(tempfile.mkdtemp(prefix="build-", dir=workdir))
-        with patch():
-            roots[name] = index_collection(collection, folder, procs=1)
-    return roots
-
-
-def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
-    """Every topic through query.parse and ranking.rank, the functions
-    Engine.search calls, without its highlighting; deduplicated by document."""
-    gen_dir, _ = store.locate(index_root)
-    searcher = whoosh_index.open_dir(str(gen_dir)).searcher(weighting=ranking.weighting())
-    try:
-        docs = {n: searcher.stored_fields(n)["doc"] for n in range(searcher.doc_count_all())}
-        run: Run = {}
-        for number, text in topics.items():
-            parsed = query.parse(text, searcher.reader())
-            ranked = ranking.rank(searcher, parsed, 0, MAX_PER_PAGE, None)
-            seen: dict[str, float] = {}
-            for docnum, _ in ranked.docnums:
-                doc = docs[docnum].removesuffix(SUFFIX)
-                if doc not in seen:
-                    seen[doc] = float(MAX_PER_PAGE - len(seen))
-            run[number] = seen
-        return run
-    finally:
-        searcher.close()

@@ -51,11 +51,7 @@ def expansion_scores(
     the passages reranked, not with how common the words are."""
     searcher = vectors.searcher
     docs = np.asarray(docnums, dtype=np.int64)
-    reader = searcher.reader()
-    lengths = np.array([reader.doc_field_length(d, field, 0) for d in docnums], dtype=np.float64)
-    norm = vectors.k1 * (
-        1 - vectors.b + vectors.b * lengths / (searcher.avg_field_length(field) or 1.0)
-    )
+    norm = vectors._norm(field)[docs]
     total = np.zeros(len(docs))
     for word, p in model.items():
         ids, tfs = vectors.postings(field, word)

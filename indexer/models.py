@@ -169,6 +169,7 @@ class SearchResult:
     searched: str = ""  # the query actually run (the suggestion when corrected)
     partial: bool = False  # no passage holds every word; hits hold some of them
     notes: tuple[str, ...] = ()  # e.g. a wildcard narrowed to its commonest words
+    dropped: tuple[str, ...] = ()  # words of a long query that were not searched
     more_in_doc: dict[str, int] = field(default_factory=dict)  # doc -> hidden hits
     # Grouped results: `total` counts documents, `passages` their matching passages.
     documents: tuple[DocumentHit, ...] | None = None
@@ -185,6 +186,8 @@ class SearchResult:
             "took_ms": self.took_ms,
             "suggestion": self.suggestion,
             "corrected": self.corrected,
+            "notes": list(self.notes),
+            "dropped": list(self.dropped),
         }
         if self.documents is None:
             out["results"] = [asdict(h) for h in self.hits]

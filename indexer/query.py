@@ -3,14 +3,17 @@
 Whoosh syntax (AND, OR, NOT, "phrases", prefix*, fields) plus +word/-word as in
 every search box. Words are OR-ed so natural-language questions are not
 crippled; ranking puts passages holding every word first. Wildcards and fuzzy
-terms expand over the unstemmed vocabulary and are capped, so no query is
-unboundedly expensive.
+terms expand over the unstemmed vocabulary and are capped, and a long question
+or pasted page keeps its MAX_TERMS most informative words, so no query is
+unboundedly expensive. A word typed twice counts twice.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from math import log
 
 from whoosh import qparser
 from whoosh import query as wq
@@ -21,7 +24,8 @@ from .errors import BadQuery
 from .ranking import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
 from .schema import SEARCH_FIELDS, build_schema
 
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 10_000  # a pasted page; its cost is bounded by MAX_TERMS, not by this
+MAX_TERMS = 32  # distinct words and phrases searched: a long question keeps its rarest
 MAX_EXPANSION = 32  # words a wildcard or fuzzy term may stand for
 MAX_EXPANSION_TOTAL = 64  # ... and all of a query's together: under a second at 310k passages
 MAX_EDITS = 2  # word~N compares within at most two edits
@@ -45,6 +49,8 @@ class ParsedQuery:
     marks: Marks
     notes: tuple[str, ...]
     clauses: int  # positive, non-stop-word clauses
+    weight: float = 1.0  # the typed clauses' total weight (a repeated word counts again)
+    dropped: tuple[str, ...] = ()  # words of a long query left out, least informative last
 
 
 _SCHEMA = build_schema()
@@ -60,14 +66,18 @@ class _PlusMinus(plugins.PlusMinusPlugin):
         return super().do_plusminus(parser, group)
 
 
+_SIGN = r"(?:(?<=^)|(?<=[\s(])){}(?=[^\s+-])"
+
+
 def _parser() -> qparser.QueryParser:
     parser = qparser.QueryParser("body", _SCHEMA, group=qparser.OrGroup)
     for plugin in (plugins.SingleQuotePlugin, plugins.RangePlugin, plugins.EveryPlugin):
         parser.remove_plugin_class(plugin)
     # Only these fields may be named; "foo:bar" or "id:x" stays plain text.
     parser.replace_plugin(plugins.FieldsPlugin(expr=r"(?P<text>title|section|body|doc):"))
-    # + and - only at the start of a word, so counter-insurgency stays one word.
-    parser.add_plugin(_PlusMinus(r"(?:(?<=^)|(?<=[\s(]))\+", r"(?:(?<=^)|(?<=[\s(]))-"))
+    # + and - only at the start of a word, so counter-insurgency stays one word,
+    # and only right before it, so a pasted "retrieval - the process" keeps "the".
+    parser.add_plugin(_PlusMinus(_SIGN.format(r"\+"), _SIGN.format("-")))
     parser.add_plugin(plugins.FuzzyTermPlugin())
     return parser
 
@@ -75,7 +85,11 @@ def _parser() -> qparser.QueryParser:
 _PARSER = _parser()
 # Typographic double quotes delimit phrases too, as typed on phones and Macs.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+# A question mark ending a word, or standing alone, ends a question ("what is
+# it?", "the holy city:?"): only inside a word (wom?n) does it stand for one letter.
+_QUESTION_MARK = re.compile(r"(?<![*?])\?+(?=$|[\s)\]}\"'”’»,.;:!])")
 _LONE_WILDCARD = re.compile(r"(?:^|(?<=[\s(:+-]))[*?]+(?=$|[\s)])")
+_FIELD_WILDCARD = re.compile(r":[*?]+(?=$|[\s)])")
 
 
 def parse(text: str, reader) -> ParsedQuery:
@@ -85,16 +99,28 @@ def parse(text: str, reader) -> ParsedQuery:
     except UnicodeEncodeError:
         raise BadQuery("The query is not valid UTF-8 text.") from None
     if len(text) > MAX_QUERY_CHARS:
-        raise BadQuery(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+        raise BadQuery(
+            f"The query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,} "
+            "(about three pages). Paste the part that matters most."
+        )
     if not text.strip():
         raise BadQuery("The query is empty.")
+    text = _QUESTION_MARK.sub("", text.translate(_QUOTES))
     if _LONE_WILDCARD.search(text):
-        raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+        # A lone * beside other words is a bullet or a footnote mark in pasted text.
+        rest = _LONE_WILDCARD.sub(" ", text)
+        if _FIELD_WILDCARD.search(text) or not WORD_RE.search(rest):
+            raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
+        text = rest
     try:
-        parsed = _PARSER.parse(text.translate(_QUOTES))
+        parsed = _counted(_PARSER.parse(text, normalize=False))
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax
         raise BadQuery(f"Could not understand the query: {exc}") from None
     notes: list[str] = []
+    parsed, dropped = _shortened(parsed, reader)
+    dropped_words = _surface(dropped, text) if dropped else []
+    if dropped_words:
+        notes.append(_shortened_note(dropped_words))
     parsed = _rewrite(parsed, _Context(reader, notes))
     if parsed is wq.NullQuery or not _positive_leaves(parsed):
         raise BadQuery("The query has no words to search for.")
@@ -105,6 +131,105 @@ def parse(text: str, reader) -> ParsedQuery:
         marks=_marks(parsed, text),
         notes=tuple(notes),
         clauses=_clause_count(parsed),
+        weight=_clause_weight(parsed),
+        dropped=tuple(dropped_words),
+    )
+
+
+def _counted(q: wq.Query) -> wq.Query:
+    """Whoosh's normalize, except that a word typed n times counts n times (as in
+    BM25's linear query term frequency): a long question repeats what matters."""
+    if q.is_leaf():
+        return q.normalize()
+    q = q.apply(_counted)
+    if type(q) is wq.Or:
+        subs: list[wq.Query] = []
+        for sub in q.subqueries:
+            if type(sub) is wq.Or:
+                subs.extend(s.with_boost(s.boost * sub.boost) for s in sub.subqueries)
+            else:
+                subs.append(sub)
+        counts = Counter(s for s in subs if s is not wq.NullQuery)
+        q = wq.Or([s.with_boost(s.boost * _qtf(n)) for s, n in counts.items()], boost=q.boost)
+    return q.normalize()
+
+
+def _qtf(n: int) -> float:
+    """A clause typed n times weighs n: BM25's query term frequency with k3 → ∞,
+    as Lucene and bm25s have it."""
+    return float(n)
+
+
+def _shortened(q: wq.Query, reader) -> tuple[wq.Query, list[tuple[str, ...]]]:
+    """A query of more than MAX_TERMS words and phrases keeps the MAX_TERMS most
+    informative (highest idf; words the index lacks match nothing and go first):
+    the cost of a query grows with its distinct terms, not its characters.
+    Returns the query and the words left out, least informative last."""
+    if isinstance(q, wq.AndNot):
+        inner, dropped = _shortened(q.a, reader)
+        return (wq.AndNot(inner, q.b) if dropped else q), dropped
+    if isinstance(q, wq.AndMaybe):  # +word: the required words are always kept
+        required = len(q.a.subqueries) if isinstance(q.a, wq.And) else 1
+        inner, dropped = _shortened_or(q.b, reader, required)
+        return (wq.AndMaybe(q.a, inner) if dropped else q), dropped
+    return _shortened_or(q, reader, 0)
+
+
+def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tuple[str, ...]]]:
+    if type(q) is not wq.Or or len(q.subqueries) + reserved <= MAX_TERMS:
+        return q, []
+    droppable = [s for s in q.subqueries if _words_of(s)]
+    room = max(0, MAX_TERMS - reserved - (len(q.subqueries) - len(droppable)))
+    if len(droppable) <= room:
+        return q, []
+    docs = max(reader.doc_count_all(), 1)
+
+    def informative(clause: wq.Query) -> float:
+        # A phrase is rarer than any of its words; an unknown word matches nothing.
+        freqs = [reader.doc_frequency("body", w) for w in _words_of(clause)]
+        if not all(freqs):
+            return -1.0
+        return sum(log(1 + (docs - n + 0.5) / (n + 0.5)) for n in freqs)
+
+    ranked = sorted(droppable, key=informative, reverse=True)
+    left_out = {id(s) for s in ranked[room:]}
+    kept = [s for s in q.subqueries if id(s) not in left_out]
+    short = wq.Or(kept, boost=q.boost) if kept else wq.NullQuery
+    return short, [_words_of(s) for s in ranked[room:]]
+
+
+def _words_of(q: wq.Query) -> tuple[str, ...]:
+    """The stems of a plain word or phrase clause searched in the body, else ()."""
+    if isinstance(q, wq.Term) and q.fieldname == "body":
+        return (q.text,)
+    if isinstance(q, wq.Phrase) and q.fieldname == "body":
+        return tuple(q.words)
+    return ()
+
+
+def _surface(dropped: list[tuple[str, ...]], text: str) -> list[str]:
+    """Left-out clauses as the reader typed them (a word's first spelling)."""
+    typed: dict[str, str] = {}
+    for match in WORD_RE.finditer(text):
+        for term in analyze(match.group(), mode="query"):
+            typed.setdefault(term, match.group())
+    return [" ".join(typed.get(w, w) for w in words) for words in dropped]
+
+
+SHOWN_DROPPED = 30  # left-out words named in the note; the API lists them all
+
+
+def _shortened_note(words: list[str]) -> str:
+    content = [w for w in words if stem(fold(w)) not in STOP_STEMS]
+    common = len(words) - len(content)
+    named = ", ".join(content[:SHOWN_DROPPED])
+    rest = len(content) - SHOWN_DROPPED
+    parts = [named + (f" and {rest} more" if rest > 0 else "")] if content else []
+    if common:
+        parts.append(f"{common} common word{'s' if common != 1 else ''}")
+    return (
+        f"This long query was shortened to its {MAX_TERMS} most informative words; "
+        f"left out: {'; '.join(parts)}."
     )
 
 
@@ -266,6 +391,10 @@ def _clauses(q: wq.Query) -> list[wq.Query]:
 
 def _clause_count(q: wq.Query) -> int:
     return sum(1 for c in _clauses(q) if not _is_stop_clause(c))
+
+
+def _clause_weight(q: wq.Query) -> float:
+    return sum(c.boost for c in _clauses(q) if not _is_stop_clause(c))
 
 
 def _every_word(q: wq.Query) -> wq.Query | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from whoosh import scoring
 
-from . import feedback, sorting
+from . import accumulate, feedback, sorting
 from .vectors import vectors_for
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ FEEDBACK_MIN_MATCHES = 50
 FEEDBACK_PASSAGES = 3
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query (λ)
-FEEDBACK_DEPTH = 100  # fixed, so every page of a query sees the same order
+FEEDBACK_DEPTH = 1000  # fixed, so every page of a query sees the same order
 
 
 class _BM25F(scoring.BM25F):
@@ -83,9 +83,12 @@ def rank(
     depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
     # The every-word tier holds for questions too: on Cranfield's, dropping it
     # gains 0.3% MAP, and a coordination factor instead loses 2%.
-    ranked, total, every_n = vectors.top(parsed.query, parsed.every_word, depth)
+    found = accumulate.top(vectors, parsed.query, parsed.every_word, depth)
+    if found is None:
+        found = vectors.top(parsed.query, parsed.every_word, depth)
+    ranked, total, every_n = found
     if feedback_on and total >= FEEDBACK_MIN_MATCHES:
-        ranked = _rerank(vectors, ranked, every_n, parsed.clauses)
+        ranked = _rerank(vectors, ranked, every_n, parsed.weight)
     return _page(searcher, ranked, total, every_n, offset, count, need, per_doc)
 
 
@@ -103,7 +106,7 @@ def _page(searcher, ranked, total: int, every_n: int, offset, count, need, per_d
     )
 
 
-def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, clauses: int):
+def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, weight: float):
     """The first FEEDBACK_DEPTH passages rescored with the relevance model of
     the first FEEDBACK_PASSAGES, each tier kept in its place."""
     top = ranked[:FEEDBACK_PASSAGES]
@@ -113,8 +116,9 @@ def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, clauses: int
         return ranked
     head = ranked[:FEEDBACK_DEPTH]
     extra = feedback.expansion_scores(vectors, [d for d, _ in head], model, "body")
-    # Each typed word weighs 1; RM3 gives the expansion (1 - w) / w of that.
-    scale = clauses * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
+    # The typed words weigh their count (a repeated word again); RM3 gives the
+    # expansion (1 - λ) / λ of that.
+    scale = weight * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
     rescored = [(d, s + scale * float(x)) for (d, s), x in zip(head, extra, strict=True)]
     cut = min(every_n, len(rescored))
     rescored[:cut] = sorted(rescored[:cut], key=_by_score)

@@ -208,6 +208,7 @@ class Engine:
             searched=suggestion if run.corrected else query.text,
             partial=outcome.total > 0 and run.parsed.clauses > 1 and outcome.every_word == 0,
             notes=run.parsed.notes,
+            dropped=run.parsed.dropped,
             facets=facets,
         )
         if isinstance(outcome, Grouping):

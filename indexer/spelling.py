@@ -10,6 +10,11 @@ from .schema import SEARCH_FIELDS
 # Operators, field names and patterns are not words to correct.
 _SKIP_AFTER = re.compile(r"[*?~:]")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+# Each correction scans the vocabulary (tens of milliseconds), so only short
+# queries with a few unknown words get one: a long question or a pasted page
+# with many words the index lacks holds names and jargon, not typos.
+MAX_WORDS = 10
+MAX_UNKNOWN = 3
 
 
 def known(word: str, reader) -> bool:
@@ -20,12 +25,38 @@ def known(word: str, reader) -> bool:
     )
 
 
+# British and American endings: the stemmer keeps them apart (organis/organiz),
+# and internationalisation is four edits from internationalization's stem.
+_SPELLINGS = (
+    ("isation", "ization"),
+    ("isations", "izations"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ising", "izing"),
+    ("yse", "yze"),
+    ("our", "or"),
+    ("tre", "ter"),
+)
+
+
+def _other_spellings(word: str):
+    for british, american in _SPELLINGS:
+        for ending, other in ((british, american), (american, british)):
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                yield word[: -len(ending)] + other
+
+
 def correct(word: str, searcher) -> str | None:
-    """The commonest indexed word within one or two edits of `word`, or None."""
+    """The word in the other English spelling if the index has it, else the
+    commonest indexed word within one or two edits of `word`, or None."""
     folded = fold(word)
     if len(folded) < 3 or not folded.isalpha():
         return None
     reader = searcher.reader()
+    for other in _other_spellings(folded):
+        if known(other, reader):
+            return surface_form(stem(other), searcher)
     target = stem(folded)
     for distance in (1, 2) if len(folded) > 4 else (1,):
         found = [_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
@@ -54,13 +85,23 @@ def _text(word) -> str:
 
 
 def suggest(text: str, searcher) -> str | None:
-    """The query with each unknown word replaced by its correction, or None."""
-    out, cursor, changed = [], 0, False
-    for match in WORD_RE.finditer(text):
+    """The query with each unknown word replaced by its correction, or None
+    (always for queries of over MAX_WORDS words or MAX_UNKNOWN unknown words)."""
+    words = list(WORD_RE.finditer(text))
+    if len(words) > MAX_WORDS:
+        return None
+    unknown = []
+    for match in words:
         word = match.group()
         after = text[match.end() : match.end() + 1]
         if word in _OPERATORS or _SKIP_AFTER.match(after) or known(word, searcher.reader()):
             continue
+        unknown.append(match)
+    if len(unknown) > MAX_UNKNOWN:
+        return None
+    out, cursor, changed = [], 0, False
+    for match in unknown:
+        word = match.group()
         fix = correct(word, searcher)
         if fix is None:
             continue

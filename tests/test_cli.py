@@ -81,7 +81,7 @@ def test_search_pages_and_limits(runner, seed_index):
 
 @pytest.mark.parametrize(
     "args",
-    [["*"], ["x" * 501], [""], ["Russia", "--limit", "1001"], ["Russia", "--page", "0"]],
+    [["*"], ["x" * 10_001], [""], ["Russia", "--limit", "1001"], ["Russia", "--page", "0"]],
 )
 def test_bad_queries_exit_2_with_a_message(runner, seed_index, args):
     result = runner.invoke(cli, ["search", *args, "--index", str(seed_index)])

@@ -150,8 +150,11 @@ glue = st.sampled_from(["", " ", " ", " ", "  ", "\t", "\n"])
 query_text = st.one_of(
     st.lists(st.tuples(token, glue), max_size=24).map(lambda ps: "".join(a + b for a, b in ps)),
     st.text(alphabet=TEXT, max_size=40),
-    # Around the length limit, and far beyond it.
-    st.text(alphabet=TEXT, min_size=MAX_QUERY_CHARS - 8, max_size=MAX_QUERY_CHARS + 8),
+    # Long random text, and pasted prose around the length limit.
+    st.text(alphabet=TEXT, min_size=400, max_size=600),
+    st.integers(MAX_QUERY_CHARS - 8, MAX_QUERY_CHARS + 8).map(
+        lambda n: ('Russia? war (Chechnya) - and: NOT "rights watch" ' * n)[:n]
+    ),
     st.just("russia* " * 62 + "ru"),
     st.integers(1, 60).map(lambda n: "(" * n + "russia" + ")" * n),
     st.integers(1, 120).map(lambda n: "NOT " * n + "russia"),
@@ -377,7 +380,7 @@ def test_edit_distance_helper():
         (Query("russia", page=2**62, per_page=10), f"{MAX_DEPTH} deep"),
         (Query("russia", per_page=MAX_PER_PAGE + 1), f"between 1 and {MAX_PER_PAGE}"),
         (Query("russia", page=0), "1 or more"),
-        (Query("r" * (MAX_QUERY_CHARS + 1)), f"the limit is {MAX_QUERY_CHARS}"),
+        (Query("r" * (MAX_QUERY_CHARS + 1)), f"the limit is {MAX_QUERY_CHARS:,}"),
         (Query("*"), "needs letters before it"),
         (Query("title:*"), "needs letters before it"),
     ],

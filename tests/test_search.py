@@ -8,6 +8,7 @@ import pytest
 
 from indexer.errors import BadQuery
 from indexer.models import Query
+from indexer.query import MAX_QUERY_CHARS
 from tests.conftest import SEED_DOC
 
 
@@ -34,6 +35,8 @@ def test_result_fields_and_json_shape(seed_engine):
         "took_ms",
         "suggestion",
         "corrected",
+        "notes",
+        "dropped",
         "results",
     ]
     assert list(data["results"][0]) == [
@@ -177,7 +180,7 @@ def test_prefix_expands_over_words(seed_engine):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "*", "x" * 501, "title:*", "?"],
+    ["", "   ", "*", "x" * (MAX_QUERY_CHARS + 1), "title:*", "?"],
 )
 def test_bad_queries_raise_bad_query(seed_engine, query):
     with pytest.raises(BadQuery):

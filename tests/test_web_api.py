@@ -12,6 +12,7 @@ import pytest
 
 from indexer.cli import cli
 from indexer.models import Query
+from indexer.query import MAX_QUERY_CHARS
 from indexer.search import MAX_PER_PAGE
 from webapp import create_app
 
@@ -92,7 +93,7 @@ def test_exact_skips_the_correction(client):
         ({"q": "   "}, "empty"),
         ({"q": "*"}, "wildcard"),
         ({"q": "-"}, "no words"),
-        ({"q": "w" * 501}, "the limit is 500"),
+        ({"q": "w" * (MAX_QUERY_CHARS + 1)}, f"the limit is {MAX_QUERY_CHARS:,}"),
         ({"q": "russia", "page": "0"}, "page number"),
         ({"q": "russia", "page": "-3"}, "page number"),
         ({"q": "russia", "page": "x"}, "whole number"),

@@ -518,9 +518,9 @@ def test_lone_operators_and_wildcards_are_a_400_with_a_reason(client, query):
 
 
 def test_over_long_query_is_a_400_with_the_limit(client):
-    response = client.get("/", query_string={"q": "word " * 101})
+    response = client.get("/", query_string={"q": "word " * 2001})
     assert response.status_code == 400
-    assert "the limit is 500" in soup(response).select_one(".message").get_text()
+    assert "the limit is 10,000" in soup(response).select_one(".message").get_text()
 
 
 @pytest.mark.parametrize(

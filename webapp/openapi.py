@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from indexer.filters import MAX_VALUES
 from indexer.grouping import SHOWN
-from indexer.query import MAX_QUERY_CHARS
+from indexer.query import MAX_QUERY_CHARS, MAX_TERMS
 from indexer.search import MAX_DEPTH, MAX_PER_PAGE
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -251,6 +251,18 @@ def _common() -> dict:
             "type": "boolean",
             "description": "True when nothing matched `query` and the results are "
             "those of `suggestion`.",
+        },
+        "notes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "What was searched differently from what was typed: a long "
+            "query shortened to its most informative words, a wildcard narrowed.",
+        },
+        "dropped": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": f"Words of a long query that were left out (the least "
+            f"informative, beyond the first {MAX_TERMS}); empty when none were.",
         },
     }
 
