@@ -343,6 +343,7 @@ def run_http(mode: Mode, corpus1: Path, notes: list[str]) -> tuple[list[dict], i
             reps = mode.runs if copies == 1 else 1
             runs: dict[str, list] = {r: [] for r in routes}
             rss: list[float] = []
+            pss: list[float] = []
             for n in range(reps):
                 log(f"http {system} ×{copies} (run {n + 1}/{reps}) ...")
                 index = index_path(system if system != "hello" else "naive", copies)
@@ -360,13 +361,13 @@ def run_http(mode: Mode, corpus1: Path, notes: list[str]) -> tuple[list[dict], i
                             f"p99 {r.p99_ms:.1f} ms"
                         )
                         runs[route].append(asdict(r))
-                    rss = server.worker_rss_mb()
+                    rss, pss = server.worker_rss_mb(), server.worker_pss_mb()
             for route in routes:
-                out.append(_median_http(runs[route], rss))
+                out.append(_median_http(runs[route], rss, pss))
     return out, len(mix)
 
 
-def _median_http(runs: list[dict], rss: list[float]) -> dict:
+def _median_http(runs: list[dict], rss: list[float], pss: list[float]) -> dict:
     numbers = ("rps", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms")
     merged = {**runs[0], **{k: statistics.median(r[k] for r in runs) for k in numbers}}
     merged["status_errors"] = sum(r["status_errors"] for r in runs)
@@ -378,7 +379,7 @@ def _median_http(runs: list[dict], rss: list[float]) -> dict:
         for code, n in r["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n
     merged["statuses"] = statuses
-    return {**merged, "runs": len(runs), "worker_rss_mb": rss}
+    return {**merged, "runs": len(runs), "worker_rss_mb": rss, "worker_pss_mb": pss}
 
 
 def run_profiles(corpus1: Path, search_copies: int) -> list[dict]:

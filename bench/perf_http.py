@@ -93,14 +93,22 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         """RSS of each gunicorn worker (the master's children)."""
+        return self._workers(lambda p: p.memory_info().rss)
+
+    def worker_pss_mb(self) -> list[float]:
+        """PSS of each gunicorn worker: pages shared with the others (the index's
+        memory-mapped files) count once across them."""
+        return self._workers(lambda p: p.memory_full_info().pss)
+
+    def _workers(self, measure) -> list[float]:
         try:
             kids = psutil.Process(self.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
         out = []
         for p in kids:
-            with suppress(psutil.NoSuchProcess):
-                out.append(p.memory_info().rss / 1e6)
+            with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                out.append(measure(p) / 1e6)
         return sorted(out)
 
 

@@ -177,6 +177,7 @@ def http_table(http: list[dict]) -> list[str]:
                 _ratio(h["rps"], naive["rps"]) if naive and h["system"] == "seedsearch" else "",
                 _ratio(h["rps"], hello["rps"]) if hello and h["system"] != "hello" else "",
                 " / ".join(f"{x:.0f}" for x in h.get("worker_rss_mb", [])),
+                " / ".join(f"{x:.0f}" for x in h.get("worker_pss_mb", [])) or "–",
             ]
         )
     head = [
@@ -189,8 +190,8 @@ def http_table(http: list[dict]) -> list[str]:
         "p99 ms",
         "requests (all runs)",
     ]
-    head += ["non-2xx / errors", "vs naive", "vs hello", "worker RSS MB"]
-    return _table(head, rows, ["---", "---:", "---", *["---:"] * 9])
+    head += ["non-2xx / errors", "vs naive", "vs hello", "worker RSS MB", "worker PSS MB"]
+    return _table(head, rows, ["---", "---:", "---", *["---:"] * 10])
 
 
 # The index on disk before the pack codec (Whoosh 3's own), from the run of 2026-11-25.
