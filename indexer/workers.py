@@ -52,8 +52,7 @@ def add_files(
     """Add each file's passages to `writer`, deleting old ones of docs in `replace`."""
     for path, doc in files:
         try:
-            document = parse_document(doc, path.suffix, read_bytes(path, source), path.parent)
-            split = passages_of(document)  # at least one passage, or why not
+            document, split = _read(path, doc, source)
         except Unreadable as exc:
             tally.warnings.append(str(exc))
             why = ((exc.reason, 1),)
@@ -100,6 +99,24 @@ def add_files(
         )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates
+
+
+def _read(path: Path, doc: str, source: Path):
+    """A file's Document and its passages (at least one), or Unreadable saying why.
+
+    A library failing on a malformed file (a parser's own exception) is that
+    file's problem, not the build's: it is skipped with the error named."""
+    try:
+        document = parse_document(doc, path.suffix, read_bytes(path, source), path.parent)
+        return document, passages_of(document)
+    except (Unreadable, BuildError):
+        raise
+    except Exception as exc:
+        name = safe_name(doc)
+        raise Unreadable(
+            f"{name}: could not be read ({exc.__class__.__name__}: {str(exc)[:200]})",
+            "could not be read",
+        ) from None
 
 
 def _note(tally: Tally, notes: list[str], strict: bool) -> None:

@@ -6,12 +6,14 @@ with a time limit that only guards against hangs."""
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
 import random
 import re
 import resource
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -429,3 +431,37 @@ def test_html_payloads_are_indexed_as_text_and_served_as_text(corpus, tmp_path):
         if url.startswith("/doc/"):  # the reader sees the document's text as text
             assert "<script>alert(2)</script>" in page.get_text()
     app.extensions["seedsearch"].close()
+
+
+def test_a_file_its_parser_fails_on_is_skipped_and_named(corpus, tmp_path):
+    # A DOCX whose document.xml stops mid-tag: the XML parser's own error, not one
+    # of ours, must skip that file alone, with the error named.
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("[Content_Types].xml", DOCX_TYPES)
+        z.writestr("_rels/.rels", DOCX_RELS)
+        z.writestr("word/document.xml", f"<w:document xmlns:w='{W}'><w:body><w:p><w:r><w:t>cut")
+    source = corpus(
+        {"ok.txt": text_doc("Fine", "A heron by the lock."), "cut.docx": broken.getvalue()}
+    )
+    # A full build (worker processes, where there are several cores), then an update.
+    for change in ("", "A heron by the lock again."):
+        if change:
+            (source / "ok.txt").write_text(text_doc("Fine", change), "utf-8")
+        done = index(source, tmp_path / "index", *([] if change else ["--full"]))
+        assert done.returncode == 0, done.stderr
+        assert warnings_of(done)["cut.docx"].startswith("could not be read (XMLSyntaxError")
+        assert indexed_docs(tmp_path / "index") == {"ok.txt"}
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+DOCX_TYPES = (
+    "<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'>"
+    "<Override PartName='/word/document.xml' ContentType='application/"
+    "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'/></Types>"
+)
+DOCX_RELS = (
+    "<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/relationships'>"
+    "<Relationship Id='rId1' Type='http://schemas.openxmlformats.org/officeDocument/2006/"
+    "relationships/officeDocument' Target='word/document.xml'/></Relationships>"
+)
