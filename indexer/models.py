@@ -112,6 +112,10 @@ class Hit:
     page: int | None = None  # the physical page the passage starts on (paged formats)
     page_label: str | None = None  # that page's printed label ("82", "xii")
 
+    def to_json(self) -> dict:
+        # Its fields are plain values: no need for asdict's deep copy of each.
+        return dict(vars(self))
+
 
 @dataclass(frozen=True)
 class DocumentHit:
@@ -129,7 +133,7 @@ class DocumentHit:
     passages: tuple[Hit, ...]
 
     def to_json(self) -> dict:
-        return {**asdict(self), "passages": [asdict(h) for h in self.passages]}
+        return {**vars(self), "passages": [h.to_json() for h in self.passages]}
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ class SearchResult:
             "dropped": list(self.dropped),
         }
         if self.documents is None:
-            out["results"] = [asdict(h) for h in self.hits]
+            out["results"] = [h.to_json() for h in self.hits]
         else:
             out["passages"] = self.passages
             out["documents"] = [d.to_json() for d in self.documents]
