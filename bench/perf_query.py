@@ -28,6 +28,7 @@ def seedsearch_runner(index: Path) -> Callable[[MixQuery], int]:
     from indexer.search import Engine
 
     engine = Engine(index)
+    engine.prepare()  # as a serving worker does when it starts
 
     def run(q: MixQuery) -> int:
         try:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 from whoosh import index as whoosh_index
 
 from . import filters, store
-from .errors import BadQuery, DocumentNotFound, IndexBroken
+from .errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
 from .facet_counts import count_facets
 from .grouping import Group, Grouping, group
 from .highlight import find_matches, mark_all, snippet
@@ -159,6 +159,13 @@ class Engine:
             if self._state is not None:
                 self._state.close()
                 self._state = None
+
+    def prepare(self) -> None:
+        """Open the served generation now (a worker about to serve), so the first
+        search does not pay for it; a missing or broken index is left for the
+        searches to report."""
+        with self._lock, contextlib.suppress(SeedsearchError):
+            self._current()
 
     def clear_cache(self) -> None:
         """Forget recent results (benchmarks time the engine, not the cache)."""

@@ -12,6 +12,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
 from . import create_app
+from .engine import KEY as ENGINE_KEY
 from .headers import HEADERS
 
 # Each worker serves this many connections at once: a client that sends half a
@@ -87,8 +88,11 @@ class GunicornServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        # Called in each worker (no preload): the index is opened after the fork.
-        return create_app(self.app_config)
+        # Called in each worker (no preload): the index is opened after the fork,
+        # before the worker takes its first request.
+        app = create_app(self.app_config)
+        app.extensions[ENGINE_KEY].prepare()
+        return app
 
 
 def check_port(host: str, port: int) -> None:
