@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 from tests.conftest import ROOT
 
 AXE = ROOT / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
-# (name, address on the demo archive server); the status page is /healthz, JSON.
+# (name, address on the demo archive server)
 PAGES = [
     ("landing", "/"),
     ("grouped results with facets", "/?q=flood"),
@@ -19,6 +19,7 @@ PAGES = [
     ("passage by passage", "/?q=weir&group=passage"),
     ("document", "/doc/reports/2014/flood-survey.md?q=flood#p3"),
     ("help", "/help"),
+    ("status", "/status"),
     ("error: bad query", "/?q=*"),
     ("error: not found", "/no/such/page"),
 ]
