@@ -85,6 +85,10 @@ class Pack:
             if size < len(HEADER) + FOOTER.size:
                 raise PackError(f"{filename}: {size} bytes is too short for a pack file")
             buffer = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if hasattr(mmap, "MADV_WILLNEED"):
+            # Ask the kernel to read the file in now, in the background: the first
+            # searches find it in memory instead of waiting for the disk.
+            buffer.madvise(mmap.MADV_WILLNEED)
         return cls(buffer, size, filename)
 
     def __contains__(self, name: str) -> bool:
