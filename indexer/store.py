@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -122,20 +122,30 @@ def locate(root: Path) -> tuple[Path, IndexMeta]:
 
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[None]:
-    """Hold the index's build lock, or fail at once if another build has it.
+    """Hold the index's build lock, or fail at once if another build has it."""
 
-    flock is released by the kernel when its holder dies, even by kill -9.
-    """
+    def refused(other: str) -> Exception:
+        return BuildLocked(
+            f"Another build of {root} is running (pid {other}); try again when it ends."
+        )
+
+    with pid_lock(root, LOCK_FILE, refused):
+        yield
+
+
+@contextlib.contextmanager
+def pid_lock(root: Path, name: str, refused: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold the lock file `name` in `root`, with our pid written in it, or raise
+    refused(the holder's pid) at once. flock is released by the kernel when its
+    holder dies, even by kill -9."""
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(root / name, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise BuildLocked(
-                f"Another build of {root} is running (pid {other}); try again when it ends."
-            ) from None
+            raise refused(other) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

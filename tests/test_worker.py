@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.live_server import HOST, LiveServer, live_server
+from tests.test_http_edges import raw
 from webapp.headers import HEADERS
 
 WORKERS = 2
@@ -21,16 +22,6 @@ WORKERS = 2
 def server(seed_index: Path) -> Iterator[LiveServer]:
     with live_server(seed_index, workers=WORKERS) as s:
         yield s
-
-
-def exchange(server: LiveServer, data: bytes) -> bytes:
-    """Send raw bytes, read the whole answer."""
-    with socket.create_connection((HOST, server.port), timeout=30) as sock:
-        sock.sendall(data)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def head_of(answer: bytes) -> tuple[int, dict[str, str]]:
@@ -90,7 +81,7 @@ def test_a_slow_client_that_finishes_its_request_is_answered(server):
     ids=["malformed-request-line", "malformed-header", "over-long-url", "over-long-header"],
 )
 def test_gunicorns_own_errors_carry_the_security_headers(server, data, status):
-    answer = exchange(server, data)
+    answer = raw(server, data)
     got, headers = head_of(answer)
     assert got == status, answer[:300]
     for name, value in HEADERS.items():

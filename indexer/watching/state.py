@@ -5,13 +5,13 @@ what it is doing. Both sit beside the generations."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from .. import store
 from ..errors import SeedsearchError
 
 STATE_FILE = ".watch.json"
@@ -91,18 +91,9 @@ def process_alive(pid: int) -> bool:
 @contextlib.contextmanager
 def watch_lock(root: Path) -> Iterator[None]:
     """Be the one watcher of `root`, or raise AlreadyWatched naming the other."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise AlreadyWatched(
-                f"Another watcher (pid {other}) already keeps {root} up to date."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+
+    def refused(other: str) -> Exception:
+        return AlreadyWatched(f"Another watcher (pid {other}) already keeps {root} up to date.")
+
+    with store.pid_lock(root, LOCK_FILE, refused):
         yield
-    finally:
-        os.close(fd)
