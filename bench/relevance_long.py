@@ -155,7 +155,7 @@ def _render(rows: list[dict], args, machine: str) -> str:
         f"Measured {when} on {machine} with `.venv/bin/python bench/relevance_long.py "
         f"--copies {copies}`. One warm `Engine.search` per query (parse, rank, "
         "feedback, spelling, 10 highlighted hits); each query distinct and timed when first "
-        "asked (its words' postings often decoded from the index for the first time) and "
+        "asked (the first time its words' postings are read) and "
         "again (*warm*: the same query for 11 hits, so not a cached result). Queries of over "
         f"{MAX_TERMS} distinct words are searched by their {MAX_TERMS} most informative. "
         "The machine is shared with other work: read the medians.",
