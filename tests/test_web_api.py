@@ -122,7 +122,7 @@ def test_unknown_api_routes_and_methods_answer_json(client):
     response = client.get("/api/nothing")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
-    response = client.post("/api/search?q=russia")
+    response = client.put("/api/search?q=russia")
     assert response.status_code == 405
     assert error_of(response)["code"] == "method_not_allowed"
     assert "GET" in response.headers["Allow"]

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 10,  # results per page on the search page
     "PER_DOC": 3,  # passages of one document per page when several documents match
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,  # static files: one hour
+    "MAX_CONTENT_LENGTH": 2**20,  # request bodies (a posted query, a login form): 1 MiB
     "PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     **auth.DEFAULTS,
 }

@@ -9,15 +9,17 @@ from flask import Blueprint, current_app, jsonify, request
 
 from . import openapi
 from .engine import engine
-from .params import query_from_args
+from .params import posted_args, query_from_args
 
 bp = Blueprint("api", __name__)
 
 
-@bp.get("/api/search")
+@bp.route("/api/search", methods=["GET", "POST"])
 def search():
-    """One page of results as JSON."""
-    query = query_from_args(request.args, per_page=current_app.config["PER_PAGE"])
+    """One page of results as JSON; a POST carries the same parameters in its body,
+    for queries too long for an address."""
+    args = request.args if request.method == "GET" else posted_args(request)
+    query = query_from_args(args, per_page=current_app.config["PER_PAGE"])
     return jsonify(engine().search(query).to_json())
 
 

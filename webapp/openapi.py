@@ -63,120 +63,152 @@ def _version() -> str:
 
 
 def _search_path() -> dict:
-    return {
-        "get": {
-            "operationId": "search",
-            "summary": "Search passages",
-            "description": (
-                "One page of passages matching `q`, best first, each with a snippet "
-                "whose matched words are wrapped in `<mark>` (the only markup; the rest "
-                "is escaped). Same JSON as `seedsearch search --json`.\n\n"
-                "With `group=doc` the page holds documents instead (`GroupedResult`): "
-                "one entry per matching document, in the order of its best passage, "
-                f"with its best {SHOWN} passages at most; `total` counts matching "
-                "documents, `passages` their matching passages, and `page`/`per_page` "
-                "page through documents.\n\n"
-                "Filters (`in`, `type`, `year`) may also be typed in `q` "
-                "(`in:reports/2014 type:pdf year:2014..2016`). The values of one filter "
-                "are OR-ed, different filters AND-ed. With filters and no words, every "
-                "passage they allow matches."
-            ),
-            "parameters": [
-                {
-                    "name": "q",
-                    "in": "query",
-                    "description": "The query; see /help for the syntax. May be left "
-                    "out when a filter is given.",
-                    "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
-                },
-                {
-                    "name": "page",
-                    "in": "query",
-                    "description": f"Page of results; page × per_page ≤ {MAX_DEPTH}.",
-                    "schema": {"type": "integer", "minimum": 1, "default": 1},
-                },
-                {
-                    "name": "per_page",
-                    "in": "query",
-                    "description": "Results per page (`limit` is accepted as an alias).",
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_PER_PAGE,
-                        "default": 10,
-                    },
-                },
-                {
-                    "name": "exact",
-                    "in": "query",
-                    "description": (
-                        "`1` searches the words as typed: no fallback to the spelling "
-                        "correction when nothing matches (`suggestion` is still given)."
-                    ),
-                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
-                },
-                {
-                    "name": "group",
-                    "in": "query",
-                    "description": "`doc`: one entry per document, documents paged "
-                    "(`GroupedResult`); `passage`: passage by passage (`SearchResult`).",
-                    "schema": {"type": "string", "enum": ["passage", "doc"], "default": "passage"},
-                },
-                {
-                    "name": "sort",
-                    "in": "query",
-                    "description": "`date`: newest first, by the date the document gives "
-                    "itself (else its file's modification date); relevance orders passages "
-                    "of the same date.",
-                    "schema": {
-                        "type": "string",
-                        "enum": ["relevance", "date"],
-                        "default": "relevance",
-                    },
-                },
-                _filter(
-                    "in",
-                    "Only documents in this folder or below it (a path from the top of "
-                    "the source folder: `reports/2014`).",
-                    {"type": "string", "minLength": 1},
-                ),
-                _filter(
-                    "type",
-                    "Only documents of this format: `txt`, `md`, `html`, `pdf`, `docx`, "
-                    "`epub`, `odt` (`htm` and `markdown` are accepted).",
-                    {"type": "string", "pattern": "^[A-Za-z0-9.]{1,17}$"},
-                ),
-                _filter(
-                    "year",
-                    "Only documents dated in this year (`2014`) or range of years "
-                    "(`2014..2016`, `2014..`, `..2016`).",
-                    {"type": "string", "pattern": "^(\\d{4}|\\d{4}\\.\\.(\\d{4})?|\\.\\.\\d{4})$"},
-                ),
-                {
-                    "name": "facets",
-                    "in": "query",
-                    "description": "`1` adds `facets`: matching documents per folder, "
-                    "format and year, each counted without its own filter.",
-                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
-                },
-            ],
-            "responses": {
-                "200": _json(
-                    "A page of results.",
-                    {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/SearchResult"},
-                            {"$ref": "#/components/schemas/GroupedResult"},
-                        ]
-                    },
-                ),
-                "400": _json(
-                    "The query or a parameter is invalid; the message names it.", ERROR_REF
-                ),
-                "503": _json("The index is missing or cannot be read.", ERROR_REF),
-            },
-        }
+    get = _search_get()
+    return {"get": get, "post": _search_post(get)}
+
+
+def _search_post(get: dict) -> dict:
+    """The same search with its parameters in the body: for queries too long for an
+    address."""
+    fields = {
+        p["name"]: {**p["schema"], "description": p["description"]} for p in get["parameters"]
     }
+    body = {"type": "object", "properties": fields}
+    return {
+        "operationId": "searchPosted",
+        "summary": "Search passages, the parameters in the body",
+        "description": (
+            "The same search as GET, for a query too long for an address (a pasted page: "
+            "request lines over 4 KB are refused before they reach the app). The body is a "
+            "JSON object of the same parameters (a repeatable one as an array) or a form "
+            "(`application/x-www-form-urlencoded`)."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": body},
+                "application/x-www-form-urlencoded": {"schema": body},
+            },
+        },
+        "responses": {
+            **get["responses"],
+            "413": _json("The body is over 1 MiB.", ERROR_REF),
+        },
+    }
+
+
+def _search_get() -> dict:
+    operation = {
+        "operationId": "search",
+        "summary": "Search passages",
+        "description": (
+            "One page of passages matching `q`, best first, each with a snippet "
+            "whose matched words are wrapped in `<mark>` (the only markup; the rest "
+            "is escaped). Same JSON as `seedsearch search --json`.\n\n"
+            "With `group=doc` the page holds documents instead (`GroupedResult`): "
+            "one entry per matching document, in the order of its best passage, "
+            f"with its best {SHOWN} passages at most; `total` counts matching "
+            "documents, `passages` their matching passages, and `page`/`per_page` "
+            "page through documents.\n\n"
+            "Filters (`in`, `type`, `year`) may also be typed in `q` "
+            "(`in:reports/2014 type:pdf year:2014..2016`). The values of one filter "
+            "are OR-ed, different filters AND-ed. With filters and no words, every "
+            "passage they allow matches."
+        ),
+        "parameters": [
+            {
+                "name": "q",
+                "in": "query",
+                "description": "The query; see /help for the syntax. May be left "
+                "out when a filter is given.",
+                "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
+            },
+            {
+                "name": "page",
+                "in": "query",
+                "description": f"Page of results; page × per_page ≤ {MAX_DEPTH}.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "description": "Results per page (`limit` is accepted as an alias).",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PER_PAGE,
+                    "default": 10,
+                },
+            },
+            {
+                "name": "exact",
+                "in": "query",
+                "description": (
+                    "`1` searches the words as typed: no fallback to the spelling "
+                    "correction when nothing matches (`suggestion` is still given)."
+                ),
+                "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+            },
+            {
+                "name": "group",
+                "in": "query",
+                "description": "`doc`: one entry per document, documents paged "
+                "(`GroupedResult`); `passage`: passage by passage (`SearchResult`).",
+                "schema": {"type": "string", "enum": ["passage", "doc"], "default": "passage"},
+            },
+            {
+                "name": "sort",
+                "in": "query",
+                "description": "`date`: newest first, by the date the document gives "
+                "itself (else its file's modification date); relevance orders passages "
+                "of the same date.",
+                "schema": {
+                    "type": "string",
+                    "enum": ["relevance", "date"],
+                    "default": "relevance",
+                },
+            },
+            _filter(
+                "in",
+                "Only documents in this folder or below it (a path from the top of "
+                "the source folder: `reports/2014`).",
+                {"type": "string", "minLength": 1},
+            ),
+            _filter(
+                "type",
+                "Only documents of this format: `txt`, `md`, `html`, `pdf`, `docx`, "
+                "`epub`, `odt` (`htm` and `markdown` are accepted).",
+                {"type": "string", "pattern": "^[A-Za-z0-9.]{1,17}$"},
+            ),
+            _filter(
+                "year",
+                "Only documents dated in this year (`2014`) or range of years "
+                "(`2014..2016`, `2014..`, `..2016`).",
+                {"type": "string", "pattern": "^(\\d{4}|\\d{4}\\.\\.(\\d{4})?|\\.\\.\\d{4})$"},
+            ),
+            {
+                "name": "facets",
+                "in": "query",
+                "description": "`1` adds `facets`: matching documents per folder, "
+                "format and year, each counted without its own filter.",
+                "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+            },
+        ],
+        "responses": {
+            "200": _json(
+                "A page of results.",
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/SearchResult"},
+                        {"$ref": "#/components/schemas/GroupedResult"},
+                    ]
+                },
+            ),
+            "400": _json("The query or a parameter is invalid; the message names it.", ERROR_REF),
+            "503": _json("The index is missing or cannot be read.", ERROR_REF),
+        },
+    }
+    return operation
 
 
 def _health_path() -> dict:

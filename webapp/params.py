@@ -14,6 +14,22 @@ SORTS = {"relevance": False, "date": True}  # ?sort=: most relevant or newest fi
 FILTER_PARAMETERS = ("in", "type", "year")
 
 
+def posted_args(request) -> MultiDict:
+    """A POST's parameters: a JSON object's (a repeatable one as a list) or a form's."""
+    if not request.is_json:
+        return request.form
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadQuery('The body must be a JSON object of the parameters, as {"q": "donors"}.')
+    pairs = []
+    for name, value in body.items():
+        for one in value if isinstance(value, list) else [value]:
+            if one is None or isinstance(one, dict | list):
+                raise BadQuery(f"{name}: give a string or a number (or a list of them).")
+            pairs.append((name, str(one).lower() if isinstance(one, bool) else str(one)))
+    return MultiDict(pairs)
+
+
 def query_text(args: MultiDict) -> str:
     """The query as typed, without surrounding blanks."""
     return args.get("q", "").strip()
