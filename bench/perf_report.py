@@ -348,7 +348,8 @@ def section(results: dict, profiles: list[str]) -> str:
         f"{results['http_mix']} distinct query URLs (each thread from its own offset). "
         "seedsearch is `seedsearch serve --workers 2`; the naive app "
         "(`bench/naive_app.py`) and the hello route (`bench/hello_app.py`) run under "
-        "`gunicorn -w 2 -k gthread --threads 16`. Worker RSS is read after the load.",
+        "`gunicorn -w 2 -k gthread --threads 16`. Worker RSS and PSS (memory-mapped index "
+        "pages shared between the workers count once) are read after the load.",
         "",
         *(http_table(results["http"]) if results["http"] else ["HTTP not measured."]),
         "",
