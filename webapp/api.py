@@ -18,7 +18,7 @@ bp = Blueprint("api", __name__)
 def search():
     """One page of results as JSON; a POST carries the same parameters in its body,
     for queries too long for an address."""
-    args = request.args if request.method == "GET" else posted_args(request)
+    args = posted_args(request) if request.method == "POST" else request.args
     query = query_from_args(args, per_page=current_app.config["PER_PAGE"])
     return jsonify(engine().search(query).to_json())
 
