@@ -36,6 +36,7 @@ from .pack import Pack, PackError, write_pack
 from .perdoc import PackPerDocReader, PackPerDocWriter
 
 PACK_EXT = ".pak"
+_CHUNK = 256  # terms read at a time when walking a field's terms
 LAYOUT = 1  # the arrays' meaning; pack.VERSION is the container's
 
 
@@ -221,9 +222,13 @@ class PackField:
         return i if i < self.count and self.term(i) == text else -1
 
     def terms_from(self, start: int) -> Iterator[bytes]:
-        data, offsets = self.data, self.offsets.tolist()
-        for i in range(start, self.count):
-            yield data[offsets[i] : offsets[i + 1]].tobytes()
+        # Offsets a chunk at a time: a prefix walk usually stops after a few terms,
+        # and converting whole arrays made one over 1M passage ids cost 30 ms, not 0.3.
+        data, offsets = self.data, self.offsets
+        for first in range(start, self.count, _CHUNK):
+            ends = offsets[first : min(first + _CHUNK, self.count) + 1].tolist()
+            for begin, end in zip(ends, ends[1:], strict=False):
+                yield data[begin:end].tobytes()
 
     # -- postings
 
