@@ -108,11 +108,10 @@ class Vectors:
         self.size = self.reader.doc_count_all()
         self.leaves = [(leaf_arrays(seg), offset) for seg, offset in self.reader.leaf_readers()]
         self.live = np.ones(self.size, dtype=bool)
-        self.deletions = False
         for seg, offset in self.reader.leaf_readers():
             if seg.has_deletions():
                 self.live[[offset + d for d in seg.deleted_docs_set]] = False
-                self.deletions = True
+        self.deletions = not self.live.all()
         self._norms: dict[str, np.ndarray] = {}
         # Query nodes already evaluated (feedback and tiers re-run the same
         # clauses); keyed by Whoosh's query equality.
@@ -298,13 +297,16 @@ class Vectors:
         if not len(ids):
             return self._nothing
         if self.searcher.schema[field].scorable:
-            idf = self.searcher.idf(field, q.text)
-            tfs = tfs.astype(np.float32)
-            norm = self._norm(field)[ids]
-            values = (idf * (self.k1 + 1) * q.boost) * tfs / (tfs + norm)
+            values = self._bm25(field, q.text, tfs.astype(np.float32), ids, q.boost)
         else:
             values = np.full(len(ids), q.boost, dtype=np.float32)
-        return _sparse(self.size, ids, values.astype(np.float32, copy=False))
+        return _sparse(self.size, ids, values)
+
+    def _bm25(self, field: str, text: str, tf: np.ndarray, docs: np.ndarray, boost: float):
+        """BM25 of a term with frequencies `tf` (float32) in the passages `docs`."""
+        idf = self.searcher.idf(field, text)
+        norm = self._norm(field)[docs]
+        return ((idf * (self.k1 + 1) * boost) * tf / (tf + norm)).astype(np.float32, copy=False)
 
     def _phrase(self, q: wq.Query) -> Scored:
         """Passages where the words follow each other, found by each segment's
@@ -334,8 +336,7 @@ class Vectors:
         tf = np.where(ids[pos] == docs, tfs[pos], 0).astype(np.float32)
         if not self.searcher.schema[field].scorable:
             return (tf > 0).astype(np.float32)
-        idf = self.searcher.idf(field, text)
-        return ((idf * (self.k1 + 1)) * tf / (tf + self._norm(field)[docs])).astype(np.float32)
+        return self._bm25(field, text, tf, docs, 1.0)
 
     def _matched_by_whoosh(self, q: wq.Query) -> Scored:
         """Anything else (phrases with slop, ranges): Whoosh finds the passages; a

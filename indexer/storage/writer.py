@@ -20,7 +20,7 @@ from whoosh.fields import ID, UnknownFieldError
 from whoosh.writing import PostingPool, SegmentWriter
 
 from ..analysis import ANALYZER, index_terms
-from .codec import PackCodec, PackFieldWriter, pack_fields
+from .codec import PackCodec, pack_fields
 from .inversion import GAP
 
 FLUSH_OCCURRENCES = 6_000_000  # about 70 bytes each while a segment is inverted
@@ -56,10 +56,6 @@ class PackWriter(SegmentWriter):
             and type(field.format) is formats.Existence
             and field.format.field_boost == 1.0
         }
-
-    @property
-    def fields(self) -> PackFieldWriter:
-        return self.fieldwriter
 
     def add_document(self, **fields) -> None:
         """Add one document; same meaning as Whoosh's, without boosts."""
