@@ -98,13 +98,13 @@ def _build_locked(
         )
     number, scratch = store.new_generation(index_root)
     try:
-        report = _write(source, scratch, number, previous, plan, strict, progress, procs)
+        report, meta = _write(source, scratch, number, previous, plan, strict, progress, procs)
         report = replace(
             report,
             warnings=tuple(walk_warnings) + report.warnings,
             seconds=time.perf_counter() - started,
         )
-        _record(scratch, report, full=previous is None)
+        store.write_meta(scratch, replace(meta, build=_record(report, full=previous is None)))
         store.publish(index_root, scratch, number)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -112,10 +112,9 @@ def _build_locked(
     return report
 
 
-def _record(scratch: Path, report: BuildReport, full: bool) -> None:
-    """Keep what this build did in its generation's metadata, for `seedsearch status`."""
-    meta = store.read_meta(scratch)
-    record = store.BuildRecord(
+def _record(report: BuildReport, full: bool) -> store.BuildRecord:
+    """What this build did, kept in its generation's metadata for `seedsearch status`."""
+    return store.BuildRecord(
         seconds=round(report.seconds, 3),
         full=full,
         added=report.added,
@@ -125,7 +124,6 @@ def _record(scratch: Path, report: BuildReport, full: bool) -> None:
         unchanged=report.unchanged,
         warnings=report.warnings,
     )
-    store.write_meta(scratch, replace(meta, build=record))
 
 
 def _nothing_to_do(plan: _Plan, meta: store.IndexMeta, walk_warnings: list[str]) -> bool:
@@ -212,7 +210,8 @@ def _write(
     strict: bool,
     progress: Progress | None,
     procs: int | None,
-) -> BuildReport:
+) -> tuple[BuildReport, store.IndexMeta]:
+    """Write the generation's index; what was done, and the metadata to record."""
     known = previous[1].documents if previous else {}
     procs = procs if procs is not None else (os.cpu_count() or 1)
     if previous is None and procs > 1 and len(plan.changed) > 1:
@@ -221,18 +220,15 @@ def _write(
     else:
         tally = _write_serial(source, scratch, previous, plan, strict, progress)
     documents = {**plan.unchanged, **tally.documents}
-    store.write_meta(
-        scratch,
-        store.IndexMeta(
-            generation=number,
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            source=str(source.resolve()),
-            documents=documents,
-            skipped=tally.skipped,
-        ),
+    meta = store.IndexMeta(
+        generation=number,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        source=str(source.resolve()),
+        documents=documents,
+        skipped=tally.skipped,
     )
     moved = sum(1 for m in plan.moved if m.new in tally.documents)  # still readable
-    return BuildReport(
+    report = BuildReport(
         added=sum(1 for doc in tally.documents if doc not in known) - moved,
         updated=sum(1 for doc in tally.documents if doc in known),
         moved=moved,
@@ -245,6 +241,7 @@ def _write(
         generation=number,
         formats=count_formats(tally.formats),
     )
+    return report, meta
 
 
 def _write_serial(
