@@ -196,6 +196,7 @@ def test_a_slow_answer_never_replaces_a_newer_one(demo_server, page):
 
     page.route(re.compile(r"/\?q="), hold_the_first)
     page.goto(demo_server.url + "/")
+    page.get_by_label("Search passages").focus()  # not left to autofocus's timing
     page.keyboard.type("stone")
     deadline = time.monotonic() + 10
     while not held and time.monotonic() < deadline:
