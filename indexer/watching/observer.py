@@ -9,7 +9,7 @@ import errno
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +148,10 @@ def start(
     except OSError as exc:
         if observer is not None:
             stop(observer)
+        if exc.errno == errno.ENOSPC:
+            # Some kernels refuse the watch that passes the limit instead of letting
+            # watchdog skip the folder: the same shortfall, counted by probing.
+            return _fallback(source, handle, _limit_note(_watchable(source), count_folders(source)))
         return _fallback(source, handle, f"inotify cannot watch it ({exc.strerror or exc})")
     kind = type(observer).__name__.removesuffix("Observer").lower() or "native"
     problem = watch_shortfall(source) if kind == "inotify" else ""
@@ -189,6 +193,10 @@ def watch_shortfall(source: Path) -> str:
     watches = inotify_watches()
     if watches >= folders or _room_for_a_watch(source):
         return ""
+    return _limit_note(watches, folders)
+
+
+def _limit_note(watches: int, folders: int) -> str:
     return (
         f"the inotify watch limit is reached ({watches} of {folders} folders watched; "
         "raise fs.inotify.max_user_watches to watch them all with inotify)"
@@ -198,11 +206,13 @@ def watch_shortfall(source: Path) -> str:
 def count_folders(source: Path) -> int:
     """Folders an inotify watch is needed for: the source and every listable
     subfolder, symlinks excluded (hidden ones included, as watchdog watches them)."""
-    total = 0
-    for _folder, dirs, _files in os.walk(source):
-        total += 1
-        dirs[:] = [d for d in dirs if os.access(os.path.join(_folder, d), os.R_OK | os.X_OK)]
-    return total
+    return sum(1 for _ in _folders(source))
+
+
+def _folders(source: Path) -> Iterator[str]:
+    for folder, dirs, _files in os.walk(source):
+        yield folder
+        dirs[:] = [d for d in dirs if os.access(os.path.join(folder, d), os.R_OK | os.X_OK)]
 
 
 def inotify_watches() -> int:
@@ -215,6 +225,28 @@ def inotify_watches() -> int:
                     with open(f"/proc/self/fdinfo/{fd}", encoding="ascii") as info:
                         total += sum(1 for line in info if line.startswith("inotify wd:"))
     return total
+
+
+def _watchable(source: Path) -> int:
+    """How many of the folders of `source` inotify can watch at once right now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.inotify_init1(os.O_CLOEXEC)
+    except (OSError, AttributeError):
+        return 0
+    if fd < 0:
+        return 0
+    watched = 0
+    try:
+        for folder in _folders(source):
+            if libc.inotify_add_watch(fd, os.fsencode(folder), IN_CREATE) < 0:
+                if ctypes.get_errno() in (errno.ENOSPC, errno.EMFILE):
+                    break
+                continue
+            watched += 1
+    finally:
+        os.close(fd)  # the kernel drops its watches with it
+    return watched
 
 
 def _room_for_a_watch(source: Path) -> bool:
