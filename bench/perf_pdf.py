@@ -29,7 +29,7 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.makers writes the OpenDocument file
 
-from indexer.passages import passages_of  # noqa: E402
+from indexer.build.passages import passages_of  # noqa: E402
 from indexer.readers import parse_document  # noqa: E402
 from indexer.readers.html import parse_html  # noqa: E402
 from tests.makers.office import make_odt  # noqa: E402

@@ -25,7 +25,7 @@ from perf_queries import MixQuery, query_mix, warmup_mix
 def seedsearch_runner(index: Path) -> Callable[[MixQuery], int]:
     from indexer.errors import SeedsearchError
     from indexer.models import Query
-    from indexer.search import Engine
+    from indexer.search.engine import Engine
 
     engine = Engine(index)
     engine.prepare()  # as a serving worker does when it starts

@@ -44,10 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 import kjv  # noqa: E402 - bench/ is the script's folder
 
-from indexer.build import build_index  # noqa: E402
+from indexer.build.run import build_index  # noqa: E402
 from indexer.errors import BadQuery  # noqa: E402
 from indexer.models import Query  # noqa: E402
-from indexer.search import Engine  # noqa: E402
+from indexer.search.engine import Engine  # noqa: E402
 from tests.live_server import live_server  # noqa: E402
 
 FORMS = {

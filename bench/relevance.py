@@ -99,7 +99,7 @@ def _one_collection(collection, root: Path, timings: dict[str, float]):
     from relevance_plain import bm25_run
     from relevance_report import CollectionReport, evaluate
 
-    from indexer.search import Engine
+    from indexer.search.engine import Engine
 
     name = collection.name
     t = time.perf_counter()

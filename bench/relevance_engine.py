@@ -10,11 +10,13 @@ from pathlib import Path
 from relevance_collection import Collection
 from whoosh import index as whoosh_index
 
-from indexer import query, ranking, store
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.errors import SeedsearchError
+from indexer.index import generations as store
 from indexer.models import Query
-from indexer.search import MAX_PER_PAGE, Engine
+from indexer.search import parse as query
+from indexer.search import rank as ranking
+from indexer.search.engine import MAX_PER_PAGE, Engine
 
 Run = dict[str, dict[str, float]]
 SUFFIX = ".md"

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("Give one --index per --copies.")
     from relevance import _machine
 
-    from indexer.search import Engine
+    from indexer.search.engine import Engine
 
     rows = []
     for copies, index in zip(args.copies, indexes, strict=True):
@@ -67,7 +67,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _build(copies: int) -> Path:
     from kjv import corpus
 
-    from indexer.build import build_index
+    from indexer.build.run import build_index
 
     source = corpus(WORK, copies).path
     index = WORK / f"long-queries-x{copies}"
@@ -79,7 +79,7 @@ def _build(copies: int) -> Path:
 
 def _queries(source: str, rng: random.Random) -> dict[str, list[str]]:
     """PER_KIND windows of each length, and PER_KIND 10,000-character pastes."""
-    from indexer.query import MAX_QUERY_CHARS
+    from indexer.search.parse import MAX_QUERY_CHARS
 
     words = source.split()
     kinds: dict[str, list[str]] = {}
@@ -144,7 +144,7 @@ def _measure(engine) -> tuple[list[dict], int]:
 
 
 def _render(rows: list[dict], args, machine: str) -> str:
-    from indexer.query import MAX_TERMS
+    from indexer.search.parse import MAX_TERMS
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     copies = " ".join(map(str, args.copies))

@@ -13,8 +13,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
-from indexer import query, ranking
-from indexer.vectors import vectors_for
+from indexer.search import parse as query
+from indexer.search import rank as ranking
+from indexer.search.evaluate import vectors_for
 
 Patch = Callable[[], AbstractContextManager]
 

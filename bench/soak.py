@@ -45,7 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer import store  # noqa: E402
+from indexer.index import generations  # noqa: E402
+from indexer.index.meta import read_meta  # noqa: E402
 from tests.live_server import LiveServer, live_server, seedsearch_command  # noqa: E402
 
 REPORT = ROOT / "bench" / "RELIABILITY.md"
@@ -266,9 +267,9 @@ def watch_commits(index: Path, stop: threading.Event, commits: dict[int, float])
     last = None
     while not stop.is_set():
         with contextlib.suppress(OSError, ValueError, IndexError):
-            link = os.readlink(index / store.CURRENT)
+            link = os.readlink(index / generations.CURRENT)
             if link != last:
-                commits.setdefault(store.generation_of(Path(link)), time.monotonic())
+                commits.setdefault(generations.generation_of(Path(link)), time.monotonic())
                 last = link
         time.sleep(0.001)
 
@@ -307,7 +308,7 @@ def rebuild_section(work: Path, plan: Plan) -> dict:
                 load.failures.append(f"build {n} failed: {done.stderr[-300:]}")
                 continue
             modes["full" if mode else "incremental"] += 1
-            committed = store.generation_of(store.current_dir(index))
+            committed = generations.generation_of(generations.current_dir(index))
             # Right after the builder exits, the next answer shows its generation.
             now = health(server)
             if (now["generation"], now["passages"]) == (committed, corpus.passages):
@@ -355,7 +356,7 @@ def kills_section(work: Path, plan: Plan, seed: int = 6) -> dict:
     phases, intact, orphans, next_ok = Counter(), 0, 0, 0
     with live_server(index, workers=2) as server, under_load(server, old, new) as load:
         for _trial in range(plan.kill_trials):
-            before = store.generation_of(store.current_dir(index))
+            before = generations.generation_of(generations.current_dir(index))
             builder = subprocess.Popen(
                 build_command(new, index, "--full", "--quiet"),
                 stdout=subprocess.DEVNULL,
@@ -397,7 +398,7 @@ def phase(index: Path, before: int, builder: subprocess.Popen) -> str:
     """Where in its life the builder is about to be killed."""
     if builder.poll() is not None:
         return "finished"
-    if store.generation_of(store.current_dir(index)) > before:
+    if generations.generation_of(generations.current_dir(index)) > before:
         return "published"
     if list(index.glob("gen-*.tmp")):
         return "writing"
@@ -422,7 +423,7 @@ def disk_section(work: Path, plan: Plan) -> dict:
             index = work / f"index-{limit}-{mode or 'update'}"
             build(old, index).check_returncode()
             done = build(new, index, *([mode] if mode else []), preexec=limit_file_size(limit))
-            gen = store.generation_of(store.current_dir(index))
+            gen = generations.generation_of(generations.current_dir(index))
             runs.append(
                 {
                     "limit": limit,
@@ -588,7 +589,7 @@ COST_PROBE = """
 import sys, time
 from indexer.models import Query
 from indexer.errors import BadQuery
-from indexer.search import Engine
+from indexer.search.engine import Engine
 engine = Engine(sys.argv[1]); engine.health()
 started = time.perf_counter()
 try:
@@ -647,19 +648,19 @@ def cost_section(work: Path, plan: Plan, index: Path | None) -> dict:
 
 
 def passages_of(index: Path) -> int:
-    meta = store.read_meta(store.current_dir(index))
+    meta = read_meta(generations.current_dir(index))
     return sum(d.passages for d in meta.documents.values())
 
 
 def default_cost_index(work: Path) -> Path:
     """The ×10 KJV index of bench/perf.py when there is one, else a ×1 index built here."""
-    generation = store.current_dir(X10_INDEX)
+    generation = generations.current_dir(X10_INDEX)
     if generation is not None and generation.exists():
         # A snapshot by hard links (Whoosh never rewrites a file), in case
         # bench/perf.py rebuilds its index meanwhile.
         snapshot = work / "x10"
         shutil.copytree(generation, snapshot / generation.name, copy_function=os.link)
-        (snapshot / store.CURRENT).symlink_to(generation.name)
+        (snapshot / generations.CURRENT).symlink_to(generation.name)
         return snapshot
     sys.path.insert(0, str(ROOT / "bench"))
     import kjv  # bench/kjv.py: the King James Bible from Debian's bible-kjv

@@ -1,8 +1,7 @@
-"""seedsearch's indexer: read documents, split passages, build and search the index."""
+"""seedsearch's indexer: read documents, split passages, build and search the index.
 
-from . import patches  # noqa: F401  (Whoosh bug fixes, before anything runs)
-from .errors import SeedsearchError
-from .models import Hit, Passage, Query, SearchResult
-from .search import Engine
+The build side is `indexer.build`, the search side `indexer.search`; importing
+this package loads neither (only Whoosh's bug fixes, before anything runs).
+"""
 
-__all__ = ["Engine", "Hit", "Passage", "Query", "SearchResult", "SeedsearchError"]
+from . import patches  # noqa: F401

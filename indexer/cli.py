@@ -10,21 +10,19 @@ from pathlib import Path
 
 import click
 
-from . import filters
-from .build import build_index
+from .build.run import build_index
 from .errors import BadQuery, SeedsearchError
+from .index.status import Count, Status, collect
 from .models import Query
-from .search import MAX_PER_PAGE, Engine
-from .status import Count, Status, collect
-
-DEFAULT_SOURCE = "seeds"
-DEFAULT_INDEX = "index"
+from .search import filters
+from .search.engine import MAX_PER_PAGE, Engine
+from .settings import DEFAULT_INDEX, DEFAULT_SOURCE, INDEX_ENV, SOURCE_ENV
 
 source_option = click.option(
     "--source",
     type=click.Path(path_type=Path),
     default=DEFAULT_SOURCE,
-    envvar="SEEDSEARCH_SOURCE",
+    envvar=SOURCE_ENV,
     show_default=True,
     help="Folder of documents to index (env SEEDSEARCH_SOURCE).",
 )
@@ -33,7 +31,7 @@ index_option = click.option(
     "index_dir",
     type=click.Path(path_type=Path),
     default=DEFAULT_INDEX,
-    envvar="SEEDSEARCH_INDEX",
+    envvar=INDEX_ENV,
     show_default=True,
     help="Index folder (env SEEDSEARCH_INDEX).",
 )

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, sync_playwright
 
-from indexer.build import build_index
-from indexer.search import Engine
+from indexer.build.run import build_index
+from indexer.search.engine import Engine
 from tests.live_server import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import BuildError
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from tests.conftest import SEED_DOC, SEEDS
 from webapp import create_app
 from webapp.auth import guard

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from tests.live_server import seedsearch_command
 from webapp import create_app
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from playwright.sync_api import Browser, Page
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from tests.live_server import LiveServer, live_server
 from webapp.headers import CONTENT_SECURITY_POLICY
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer import store
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.errors import BuildError, BuildLocked
+from indexer.index import generations
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 
 SEEDSEARCH = str(Path(sys.executable).parent / "seedsearch")
 
@@ -91,7 +91,7 @@ def test_warnings_skip_files_but_strict_fails_untouched(corpus, tmp_path):
     (src / "good.txt").write_text("Good\n\nChanged words.", encoding="utf-8")
     with pytest.raises(BuildError, match="empty.txt"):
         build_index(src, index, strict=True)
-    assert store.current_dir(index).name == "gen-000001"
+    assert generations.current_dir(index).name == "gen-000001"
     assert not list(index.glob("*.tmp"))
     with Engine(index) as engine:
         assert engine.search(Query("fine")).total == 1
@@ -103,7 +103,7 @@ def test_missing_source_is_a_clear_error(tmp_path):
 
 
 def test_lock_refuses_a_second_build(tmp_path):
-    with store.build_lock(tmp_path), pytest.raises(BuildLocked, match="Another build"):
+    with generations.build_lock(tmp_path), pytest.raises(BuildLocked, match="Another build"):
         build_index(tmp_path, tmp_path)
 
 
@@ -137,8 +137,8 @@ def test_second_concurrent_build_process_is_refused(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from indexer import store
-with store.build_lock(Path(sys.argv[1])):
+from indexer.index import generations
+with generations.build_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(120)
 """
@@ -189,7 +189,7 @@ def test_kill_9_mid_build_leaves_the_old_index_searchable(tmp_path, trial):
     time.sleep(random.Random(trial).uniform(0, 0.8))
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
-    assert store.current_dir(index).name == "gen-000001"
+    assert generations.current_dir(index).name == "gen-000001"
     with Engine(index) as engine:
         after = engine.search(Query("w1 w2", per_page=5))
     assert (after.total, [h.id for h in after.hits]) == (before.total, [h.id for h in before.hits])
@@ -220,7 +220,7 @@ def test_documents_are_filed_by_folder_format_and_date(corpus, tmp_path):
     os.utime(src / "reports/2014/a.md", (0, 1_400_000_000))  # 2014-05-13
     index = tmp_path / "index"
     build_index(src, index)
-    gen, meta = store.locate(index)
+    gen, meta = generations.locate(index)
     with whoosh_index.open_dir(str(gen)).searcher() as searcher:
 
         def docs(field: str, value: str) -> set[str]:

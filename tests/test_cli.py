@@ -8,7 +8,7 @@ import pytest
 
 from indexer.cli import cli
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from tests.conftest import SEED_DOC, SEEDS
 
 

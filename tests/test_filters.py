@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import filters
 from indexer.errors import BadQuery
 from indexer.models import Filters
+from indexer.search import filters
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
+from indexer.build.passages import passages_of
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.passages import passages_of
 from indexer.readers import Unreadable, max_bytes, parse_document, read_document
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from tests.makers.office import PAGE, make_docx, make_epub, make_odt
 from tests.makers.pdf import Line, column, make_pdf
 

@@ -18,12 +18,18 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from indexer import store
 from indexer.analysis import stem
 from indexer.errors import BadQuery
+from indexer.index import generations
 from indexer.models import Query, SearchResult
-from indexer.query import MAX_EDITS, MAX_EXPANSION, MAX_EXPANSION_TOTAL, MAX_QUERY_CHARS, parse
-from indexer.search import MAX_DEPTH, MAX_PER_PAGE
+from indexer.search.engine import MAX_DEPTH, MAX_PER_PAGE
+from indexer.search.parse import (
+    MAX_EDITS,
+    MAX_EXPANSION,
+    MAX_EXPANSION_TOTAL,
+    MAX_QUERY_CHARS,
+    parse,
+)
 from tests.conftest import SEED_DOC
 from webapp import create_app
 
@@ -305,7 +311,7 @@ def test_http_document_view_with_any_query(client, text):
 @pytest.fixture(scope="module")
 def reader(seed_index: Path) -> Iterator:
     """A reader of the seed index's current generation, as the engine opens it."""
-    ix = whoosh_index.open_dir(str(store.current_dir(seed_index)))
+    ix = whoosh_index.open_dir(str(generations.current_dir(seed_index)))
     with ix.reader() as r:
         yield r
 

@@ -11,11 +11,11 @@ from datetime import datetime
 
 import pytest
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.errors import BadQuery
-from indexer.grouping import SHOWN
 from indexer.models import Filters, Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
+from indexer.search.group import SHOWN
 
 
 def everything(engine: Engine, text: str, **options) -> list:

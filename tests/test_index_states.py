@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.errors import SeedsearchError
+from indexer.index import generations
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from indexer.storage.codec import PACK_EXT
 from tests.conftest import SEED_DOC, SEEDS
 from tests.live_server import HOST, LiveServer, free_port, live_server, seedsearch_command, stop
@@ -115,7 +115,7 @@ def copy_of_seed(seed_index: Path, tmp_path: Path) -> Path:
 
 def segments(index: Path) -> list[Path]:
     """The segment files of the live generation (postings, terms, columns)."""
-    files = store.current_dir(index).glob("MAIN_*")
+    files = generations.current_dir(index).glob("MAIN_*")
     return sorted(p for p in files if p.name != "MAIN_WRITELOCK")
 
 
@@ -138,7 +138,7 @@ def garble_segments(index: Path) -> None:
 
 
 def garble_toc(index: Path) -> None:
-    for toc in store.current_dir(index).glob("*.toc"):
+    for toc in generations.current_dir(index).glob("*.toc"):
         toc.write_bytes(b"\x00garbage" * 64)
 
 
@@ -172,20 +172,20 @@ def test_server_builds_into_an_empty_or_dangling_index_folder(seed_index, tmp_pa
     empty = tmp_path / "empty"
     empty.mkdir()
     dangling = copy_of_seed(seed_index, tmp_path)
-    (dangling / store.CURRENT).unlink()
-    (dangling / store.CURRENT).symlink_to("gen-000099")
+    (dangling / generations.CURRENT).unlink()
+    (dangling / generations.CURRENT).symlink_to("gen-000099")
     for index, generation in ((empty, 1), (dangling, 2)):
         with live_server(index, source=SEEDS, workers=1) as server:
             assert "No index at" in server.log()
             assert_serving(server, generation=generation)
-        assert store.current_dir(index).name == f"gen-{generation:06d}"
+        assert generations.current_dir(index).name == f"gen-{generation:06d}"
 
 
 # -- broken while serving ----------------------------------------------------------
 
 
 def dangle(index: Path) -> None:
-    pointer = index / store.CURRENT
+    pointer = index / generations.CURRENT
     pointer.unlink()
     pointer.symlink_to("gen-000099")
 
@@ -203,8 +203,8 @@ def empty_folder(index: Path) -> None:
 
 
 def pointer_is_a_folder(index: Path) -> None:
-    (index / store.CURRENT).unlink()
-    (index / store.CURRENT).mkdir()
+    (index / generations.CURRENT).unlink()
+    (index / generations.CURRENT).mkdir()
 
 
 def test_an_index_broken_while_serving_is_explained_then_repaired_live(
@@ -219,7 +219,7 @@ def test_an_index_broken_while_serving_is_explained_then_repaired_live(
             assert_explained(server, "index_missing", "build one with `seedsearch index`")
             if breakage is pointer_is_a_folder:
                 (
-                    index / store.CURRENT
+                    index / generations.CURRENT
                 ).rmdir()  # the builder never deletes a folder it did not make
             # Repair alternately from the other corpus and the seed: what is served changes.
             source, passages, word = (other, 2, "zeppelin") if n % 2 == 0 else (SEEDS, 10, "russia")
@@ -360,7 +360,7 @@ def test_build_into_a_read_only_index_fails_clearly_and_changes_nothing(
 
 def test_unreadable_index_is_explained_then_repaired(seed_index, tmp_path):
     index = copy_of_seed(seed_index, tmp_path)
-    generation = store.current_dir(index)
+    generation = generations.current_dir(index)
     for path in generation.iterdir():
         path.chmod(0)
     with unprivileged_server(index, tmp_path) as server:
@@ -424,7 +424,7 @@ def test_damaged_segment_files_are_reported_as_a_broken_index(seed_index, tmp_pa
     for n, name in enumerate(p.name for p in segments(seed_index)):
         index = tmp_path / f"cut-{n}"
         shutil.copytree(seed_index, index, symlinks=True)
-        victim = store.current_dir(index) / name
+        victim = generations.current_dir(index) / name
         os.truncate(victim, victim.stat().st_size // 2)
         escaped += engine_escapes(index, f"{name} cut in half,")
         statuses |= http_statuses(index)

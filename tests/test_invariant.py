@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
+from indexer.build.passages import MAX_CHARS, passages_of
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.passages import MAX_CHARS, passages_of
 from indexer.readers import Unreadable, parse_document
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from tests.makers.office import PAGE, make_docx, make_epub, make_odt
 from tests.makers.pdf import column, make_pdf
 

@@ -10,11 +10,11 @@ import pytest
 from whoosh import query as wq
 
 from indexer.analysis import analyze
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.errors import BadQuery
 from indexer.models import Query
-from indexer.query import MAX_QUERY_CHARS, MAX_TERMS, STOP_STEMS, parse
-from indexer.search import Engine
+from indexer.search.engine import Engine
+from indexer.search.parse import MAX_QUERY_CHARS, MAX_TERMS, STOP_STEMS, parse
 from webapp import create_app
 
 from .conftest import SEED_DOC, SEEDS

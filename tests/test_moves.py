@@ -8,10 +8,11 @@ import os
 
 from whoosh import index as whoosh_index
 
-from indexer import store
-from indexer.build import build_index
+from indexer.build.run import build_index
+from indexer.index import generations
+from indexer.index.meta import META_FILE, BuildRecord
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 
 
 def text(title: str, word: str) -> str:
@@ -49,7 +50,7 @@ def test_a_renamed_folder_moves_everything_under_it(corpus, tmp_path):
     report = build_index(src, index)
     assert (report.added, report.moved, report.removed, report.unchanged) == (0, 2, 0, 1)
     assert docs_with(index, "osprey") == {"new/one.txt", "new/deep/two.md"}
-    _gen, meta = store.locate(index)
+    _gen, meta = generations.locate(index)
     assert sorted(meta.documents) == ["new/deep/two.md", "new/one.txt", "top.txt"]
 
 
@@ -88,8 +89,8 @@ def test_each_generation_records_what_its_build_did(corpus, tmp_path):
     src = corpus({"a.txt": text("Alpha", "auk"), "empty.txt": ""})
     index = tmp_path / "index"
     first = build_index(src, index)
-    record = store.locate(index)[1].build
-    assert record == store.BuildRecord(
+    record = generations.locate(index)[1].build
+    assert record == BuildRecord(
         seconds=record.seconds,
         full=True,
         added=1,
@@ -103,7 +104,7 @@ def test_each_generation_records_what_its_build_did(corpus, tmp_path):
 
     os.rename(src / "a.txt", src / "b.txt")
     build_index(src, index)
-    record = store.locate(index)[1].build
+    record = generations.locate(index)[1].build
     assert (record.full, record.added, record.moved, record.removed) == (False, 0, 1, 0)
 
 
@@ -111,11 +112,11 @@ def test_metadata_written_before_build_records_still_reads(corpus, tmp_path):
     src = corpus({"a.txt": text("Alpha", "auk")})
     index = tmp_path / "index"
     build_index(src, index)
-    gen = store.current_dir(index)
-    raw = json.loads((gen / store.META_FILE).read_text("utf-8"))
+    gen = generations.current_dir(index)
+    raw = json.loads((gen / META_FILE).read_text("utf-8"))
     del raw["build"]
-    (gen / store.META_FILE).write_text(json.dumps(raw), "utf-8")
-    assert store.locate(index)[1].build is None
+    (gen / META_FILE).write_text(json.dumps(raw), "utf-8")
+    assert generations.locate(index)[1].build is None
     os.rename(src / "a.txt", src / "b.txt")
     assert build_index(src, index).moved == 1  # and an update still works from it
 
@@ -145,7 +146,7 @@ def test_a_skipped_file_removed_leaves_the_record_of_the_next_build(corpus, tmp_
     build_index(src, index)
     (src / "empty.txt").unlink()
     report = build_index(src, index)  # no document changed, but the record did
-    assert report.generation == 2 and store.locate(index)[1].build.warnings == ()
+    assert report.generation == 2 and generations.locate(index)[1].build.warnings == ()
     assert build_index(src, index).generation == 2  # and then nothing to do
 
 
@@ -161,7 +162,7 @@ def test_a_moved_file_keeps_its_passages_as_they_were_indexed(corpus, tmp_path):
     (src / "2014/note.txt").unlink()
     report = build_index(src, index)
     assert (report.moved, report.added, report.removed) == (1, 0, 0)
-    gen, meta = store.locate(index)
+    gen, meta = generations.locate(index)
     assert meta.documents["2020/note.txt"].date == "2014-05-13"
     with whoosh_index.open_dir(str(gen)).searcher() as searcher:
         in_2014 = {searcher.stored_fields(n)["id"] for n in searcher.document_numbers(year="2014")}

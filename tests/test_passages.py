@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from indexer.passages import is_data, split_document
+from indexer.build.passages import is_data, split_document
 from indexer.readers import read_document
 from tests.conftest import SEED_DOC, SEEDS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from indexer.build import build_index
-from indexer.search import Engine
+from indexer.build.run import build_index
+from indexer.search.engine import Engine
 
 
 def test_and_not_drops_a_passage_whose_excluded_word_appears_earlier(corpus, tmp_path):

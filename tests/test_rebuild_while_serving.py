@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer.index import generations
 from tests.conftest import ROOT
 from tests.live_server import LiveServer, live_server, seedsearch_command
 
@@ -230,7 +230,7 @@ def test_rebuilds_under_load_fail_no_request_and_are_served_at_once(tmp_path):
             before = served_health(server)["generation"]
             done = build(corpus, index, *([mode] if mode else []))
             assert done.returncode == 0, done.stderr
-            committed = store.generation_of(store.current_dir(index))
+            committed = generations.generation_of(generations.current_dir(index))
             assert committed == before + 1
             # The committing process has exited: the very next requests, on
             # whichever worker, see the new generation. No waiting, no restart.

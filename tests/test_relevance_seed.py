@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import analyze
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.query import STOP_STEMS
-from indexer.search import Engine
+from indexer.search.engine import Engine
+from indexer.search.parse import STOP_STEMS
 
 from .conftest import SEED_DOC
 

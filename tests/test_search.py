@@ -8,7 +8,7 @@ import pytest
 
 from indexer.errors import BadQuery
 from indexer.models import Query
-from indexer.query import MAX_QUERY_CHARS
+from indexer.search.parse import MAX_QUERY_CHARS
 from tests.conftest import SEED_DOC
 
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from tests.conftest import SEEDS
 from tests.live_server import HOST, free_port, live_server
 from webapp.cli import cli, default_workers

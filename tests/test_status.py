@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer import store
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.cli import cli
-from indexer.status import Count, Skipped, collect
-from indexer.watching.state import STATE_FILE, WatchState, write_state
+from indexer.index import generations
+from indexer.index.status import Count, Skipped, collect
+from indexer.index.watch import STATE_FILE, WatchState, write_state
 from tests.test_web_api import check, response_schema
 from webapp import create_app
 from webapp.openapi import document
@@ -79,7 +79,7 @@ def test_counts_by_folder_and_format_the_last_build_and_skipped_files(index):
 
 
 def test_a_build_lock_held_shows_as_building(index):
-    with store.build_lock(index):
+    with generations.build_lock(index):
         assert collect(index).building is True
     assert collect(index).building is False
 

@@ -23,15 +23,15 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import ANALYZER, index_spans, index_terms
-from indexer.build import build_index
+from indexer.build.passages import split_document
+from indexer.build.run import build_index
 from indexer.errors import IndexBroken
 from indexer.models import Passage, Query
-from indexer.passages import split_document
-from indexer.query import parse
-from indexer.ranking import rank, weighting
 from indexer.readers import read_document
 from indexer.schema import build_schema
-from indexer.search import Engine
+from indexer.search.engine import Engine
+from indexer.search.parse import parse
+from indexer.search.rank import rank, weighting
 from indexer.storage.codec import PACK_EXT, PackSegment, pack_fields
 from indexer.storage.inversion import length_bytes
 from indexer.storage.pack import Pack, PackError, write_pack

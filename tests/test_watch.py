@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
-from indexer.build import build_index
+from indexer.build.run import build_index
+from indexer.index import generations
+from indexer.index.watch import read_state, watch_lock
 from indexer.models import Query
-from indexer.search import Engine
-from indexer.watching.state import read_state, watch_lock
+from indexer.search.engine import Engine
 from tests.live_server import LiveServer, live_server, seedsearch_command
 from webapp.cli import cli
 
@@ -287,7 +287,7 @@ def test_a_bad_file_is_reported_with_its_reason_and_stops_nothing(watched):
 def test_the_watcher_waits_for_a_build_lock_held_elsewhere(watched):
     w = watched
     until(w, lambda: idle(w), LIVE, "idle")
-    with store.build_lock(w.index):  # as a `seedsearch index` run by hand would
+    with generations.build_lock(w.index):  # as a `seedsearch index` run by hand would
         (w.source / "locked.txt").write_text(note("Locked", "dotterel"), "utf-8")
         until(w, lambda: status(w)["watch"]["activity"] == "waiting", SLOW, "waiting")
         now = status(w)

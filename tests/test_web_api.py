@@ -12,8 +12,8 @@ import pytest
 
 from indexer.cli import cli
 from indexer.models import Query
-from indexer.query import MAX_QUERY_CHARS
-from indexer.search import MAX_PER_PAGE
+from indexer.search.engine import MAX_PER_PAGE
+from indexer.search.parse import MAX_QUERY_CHARS
 from webapp import create_app
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.cli import cli
 from tests.makers.pdf import make_pdf
 from tests.test_formats import FIXTURES, manual_pdf

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from webapp import create_app
 
 SCRIPT = "<script>alert(1)</script>"

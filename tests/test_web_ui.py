@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 from tests.conftest import SEED_DOC
 from webapp import create_app
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from indexer.cli import DEFAULT_INDEX, DEFAULT_SOURCE
+from indexer.settings import DEFAULT_INDEX, DEFAULT_SOURCE, ENV_PREFIX
 
 from . import api, auth, engine, errors, headers, status, ui
 
@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then SEEDSEARCH_* environment variables, then `config`."""
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("SEEDSEARCH")
+    app.config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # keep the JSON contract's field order

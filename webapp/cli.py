@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from indexer import store
-from indexer.build import build_index
+from indexer.build.run import build_index
 from indexer.cli import cli, fail, index_option, poll_option, source_option
 from indexer.errors import IndexMissing, SeedsearchError
-from indexer.watching.state import read_state
+from indexer.index import generations
+from indexer.index.watch import read_state
 
 from .auth import users as users_file
 from .auth.commands import token_group, user_group
@@ -135,7 +135,7 @@ def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
 def ensure_index(index_dir: Path, source: Path) -> None:
     """Build the index from `source` when `index_dir` has none yet."""
     try:
-        store.locate(index_dir)
+        generations.locate(index_dir)
         return
     except IndexMissing:
         pass

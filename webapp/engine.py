@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from indexer.search import Engine
+from indexer.search.engine import Engine
 
 from .examples import Example, ExampleCache
 

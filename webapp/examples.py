@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from indexer.analysis import STOP_WORDS
 from indexer.errors import BadQuery
 from indexer.models import Query
-from indexer.search import Engine
+from indexer.search.engine import Engine
 
 MAX_TITLES = 2000  # enough titles to see which words recur
 CANDIDATES = 5  # title words (and pairs) tried for each example

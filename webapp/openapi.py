@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from indexer.filters import MAX_VALUES
-from indexer.grouping import SHOWN
-from indexer.query import MAX_QUERY_CHARS, MAX_TERMS
-from indexer.search import MAX_DEPTH, MAX_PER_PAGE
+from indexer.search.engine import MAX_DEPTH, MAX_PER_PAGE
+from indexer.search.filters import MAX_VALUES
+from indexer.search.group import SHOWN
+from indexer.search.parse import MAX_QUERY_CHARS, MAX_TERMS
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 

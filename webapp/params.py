@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer import filters
 from indexer.errors import BadQuery
 from indexer.models import Filters, Query
+from indexer.search import filters
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 GROUPS = {"doc": True, "passage": False}  # ?group=: one entry per document, or per passage

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 
 from flask import url_for
 
-from indexer import filters
 from indexer.models import FacetCounts, FacetValue, Filters, Query
+from indexer.search import filters
 
 FORMAT_NAMES = {
     "txt": "Text",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from indexer import filters
 from indexer.models import DocumentHit, SearchResult
-from indexer.search import MAX_DEPTH
+from indexer.search import filters
+from indexer.search.engine import MAX_DEPTH
 
 # How the page lays results out.
 DOCUMENTS = "documents"  # one entry per document, its best passages beneath it

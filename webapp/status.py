@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from indexer.status import collect
+from indexer.index.status import collect
 
 bp = Blueprint("status", __name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..build import build_index
+from ..build.run import build_index
 from ..errors import BuildLocked, SeedsearchError
 from ..models import BuildReport
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent
 
+from ..index.watch import WatchState, clear_state, watch_lock, write_state
 from .builder import Outcome, run_build
 from .debounce import QUIET, Debouncer, Timing
 from .events import Relevance
 from .observer import FolderWatch
-from .state import WatchState, clear_state, watch_lock, write_state
 
 TICK = 0.5  # seconds between looks at the observer and the pending state
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # backoff after a failed build

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
+from ..models import FacetCounts, FacetValue, Filters
 from .catalog import FACET_FIELDS, catalog_for
+from .evaluate import vectors_for
 from .filters import Restriction
-from .models import FacetCounts, FacetValue, Filters
-from .ranking import K1, B
-from .vectors import vectors_for
+from .rank import K1, B
 
 
 def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters) -> FacetCounts:

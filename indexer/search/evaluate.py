@@ -16,7 +16,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from .storage.arrays import leaf_arrays
+from ..storage.arrays import leaf_arrays
 
 CACHE_BYTES = 64 * 2**20  # postings assembled from several segments, kept per searcher
 MEMO_SIZE = 24  # evaluated query nodes kept per searcher (each ~5 bytes a passage)

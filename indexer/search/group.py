@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import catalog_for
-from .ranking import FEEDBACK_DEPTH, K1, B, rank
-from .vectors import vectors_for
+from .evaluate import vectors_for
+from .rank import FEEDBACK_DEPTH, K1, B, rank
 
 SHOWN = 3  # passages shown under each document
 DEPTH_PER_DOCUMENT = 8  # passages ranked per wanted document, to begin with

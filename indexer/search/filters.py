@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 
 from whoosh import query as wq
 
-from .errors import BadQuery
-from .models import Filters
-from .query import Marks, ParsedQuery
+from ..errors import BadQuery
+from ..models import Filters
+from .parse import Marks, ParsedQuery
 
 # The formats the readers produce; a format the index holds is accepted too.
 KNOWN_FORMATS = ("txt", "md", "html", "pdf", "docx", "epub", "odt")

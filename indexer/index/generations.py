@@ -1,4 +1,4 @@
-"""The index folder on disk: generations, the `current` pointer, metadata and
+"""The index folder on disk: generations, the `current` pointer, publishing and
 the build lock.
 
 Each build writes a complete Whoosh index into a new ``gen-NNNNNN`` folder and
@@ -10,63 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .analysis import ANALYZER_VERSION
-from .errors import BuildLocked, IndexBroken, IndexMissing
+from ..errors import BuildLocked, IndexBroken, IndexMissing
+from .meta import META_FILE, IndexMeta, read_meta
 
-FORMAT_VERSION = 2  # 2: postings in pack files (indexer/storage)
-META_FILE = "seedsearch.json"
 CURRENT = "current"
 LOCK_FILE = ".build.lock"
 KEEP_OLD = 2  # previous generations kept for readers that have not switched yet
-
-
-@dataclass(frozen=True)
-class DocMeta:
-    sha: str
-    title: str
-    passages: int
-    format: str = ""
-    date: str = ""  # the document's own date, else its file's modification date
-    pages: int = 0  # physical pages of a paged format; 0 when unpaged
-    blank_pages: int = 0  # of which without a text layer (scans)
-
-
-@dataclass(frozen=True)
-class BuildRecord:
-    """What the build that wrote a generation did, for `seedsearch status`."""
-
-    seconds: float
-    full: bool  # rebuilt from scratch rather than updated
-    added: int
-    updated: int
-    moved: int
-    removed: int
-    unchanged: int
-    warnings: tuple[str, ...] = ()  # "FILE: reason" for each file skipped
-
-
-@dataclass(frozen=True)
-class IndexMeta:
-    """What a generation records about itself, beside the Whoosh files."""
-
-    generation: int
-    built_at: str
-    source: str
-    documents: dict[str, DocMeta] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)  # file -> the warning that skipped it
-    format: int = FORMAT_VERSION
-    analyzer: int = ANALYZER_VERSION
-    build: BuildRecord | None = None  # None in generations written before it was recorded
-
-    def compatible(self) -> bool:
-        return self.format == FORMAT_VERSION and self.analyzer == ANALYZER_VERSION
 
 
 def current_dir(root: Path) -> Path | None:
@@ -80,28 +34,6 @@ def current_dir(root: Path) -> Path | None:
 
 def generation_of(path: Path) -> int:
     return int(path.name.split("-", 1)[1])
-
-
-def write_meta(gen_dir: Path, meta: IndexMeta) -> None:
-    tmp = gen_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(asdict(meta), indent=1, ensure_ascii=False), "utf-8")
-    os.replace(tmp, gen_dir / META_FILE)
-
-
-def read_meta(gen_dir: Path) -> IndexMeta:
-    """The metadata of a generation; IndexBroken if it is unreadable."""
-    try:
-        raw = json.loads((gen_dir / META_FILE).read_text("utf-8"))
-        docs = {k: DocMeta(**v) for k, v in raw.pop("documents").items()}
-        build = raw.pop("build", None)
-        if build is not None:
-            build = BuildRecord(**{**build, "warnings": tuple(build.get("warnings", ()))})
-        return IndexMeta(documents=docs, build=build, **raw)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise IndexBroken(
-            f"The index at {gen_dir} is damaged ({exc.__class__.__name__}); "
-            "rebuild it with `seedsearch index --full`."
-        ) from None
 
 
 def locate(root: Path) -> tuple[Path, IndexMeta]:

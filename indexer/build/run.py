@@ -13,14 +13,15 @@ from pathlib import Path, PurePosixPath
 
 from whoosh import index as whoosh_index
 
-from . import store
-from .errors import BuildError, IndexBroken
-from .models import BuildReport, count_formats
-from .moving import copy_moves
-from .readers import content_hash, doc_id, find_files
-from .schema import build_schema
-from .storage.writer import PackWriter
-from .workers import Tally, add_files, write_parallel
+from ..errors import BuildError, IndexBroken
+from ..index import generations
+from ..index.meta import BuildRecord, DocMeta, IndexMeta, read_meta, write_meta
+from ..models import BuildReport, count_formats
+from ..readers import content_hash, doc_id, find_files
+from ..schema import build_schema
+from ..storage.writer import PackWriter
+from .documents import Tally, add_files, write_parallel
+from .moves import copy_moves
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
 
@@ -40,7 +41,7 @@ class _Plan:
 
     changed: list[tuple[Path, str]]  # (path, doc id) to read and (re)index
     removed: list[str]
-    unchanged: dict[str, store.DocMeta]
+    unchanged: dict[str, DocMeta]
     moved: list[Move] = field(default_factory=list)
 
 
@@ -63,7 +64,7 @@ def build_index(
     if not source.is_dir():
         raise BuildError(f"Source folder {source} does not exist or is not a folder.")
     try:
-        with store.build_lock(index_root):
+        with generations.build_lock(index_root):
             report = _build_locked(source, index_root, full, strict, progress, procs, started)
     except OSError as exc:  # an index folder we cannot write, a full disk ...
         where = exc.filename or index_root
@@ -96,7 +97,7 @@ def _build_locked(
             warnings=tuple(walk_warnings),
             generation=previous[1].generation,
         )
-    number, scratch = store.new_generation(index_root)
+    number, scratch = generations.new_generation(index_root)
     try:
         report, meta = _write(source, scratch, number, previous, plan, strict, progress, procs)
         report = replace(
@@ -104,17 +105,17 @@ def _build_locked(
             warnings=tuple(walk_warnings) + report.warnings,
             seconds=time.perf_counter() - started,
         )
-        store.write_meta(scratch, replace(meta, build=_record(report, full=previous is None)))
-        store.publish(index_root, scratch, number)
+        write_meta(scratch, replace(meta, build=_record(report, full=previous is None)))
+        generations.publish(index_root, scratch, number)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return report
 
 
-def _record(report: BuildReport, full: bool) -> store.BuildRecord:
+def _record(report: BuildReport, full: bool) -> BuildRecord:
     """What this build did, kept in its generation's metadata for `seedsearch status`."""
-    return store.BuildRecord(
+    return BuildRecord(
         seconds=round(report.seconds, 3),
         full=full,
         added=report.added,
@@ -126,7 +127,7 @@ def _record(report: BuildReport, full: bool) -> store.BuildRecord:
     )
 
 
-def _nothing_to_do(plan: _Plan, meta: store.IndexMeta, walk_warnings: list[str]) -> bool:
+def _nothing_to_do(plan: _Plan, meta: IndexMeta, walk_warnings: list[str]) -> bool:
     """No document changed, and the generation's record of skipped files still holds
     (files that were skipped and are now gone must leave the status too)."""
     recorded = meta.build.warnings if meta.build else ()
@@ -134,15 +135,15 @@ def _nothing_to_do(plan: _Plan, meta: store.IndexMeta, walk_warnings: list[str])
     return unchanged and tuple(walk_warnings) == recorded
 
 
-def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:
+def _previous(root: Path, full: bool) -> tuple[Path, IndexMeta] | None:
     """The generation to update, or None when a full build is wanted or needed."""
     if full:
         return None
-    gen = store.current_dir(root)
+    gen = generations.current_dir(root)
     if gen is None or not gen.exists():
         return None
     try:
-        meta = store.read_meta(gen)
+        meta = read_meta(gen)
     except IndexBroken:
         return None  # a damaged index is rebuilt from scratch
     if not meta.compatible() or not _readable(gen, meta):
@@ -150,7 +151,7 @@ def _previous(root: Path, full: bool) -> tuple[Path, store.IndexMeta] | None:
     return gen, meta
 
 
-def _readable(gen: Path, meta: store.IndexMeta) -> bool:
+def _readable(gen: Path, meta: IndexMeta) -> bool:
     """Whether a generation opens and holds the passages its metadata lists:
     an update must not carry a damaged index forward."""
     try:
@@ -205,12 +206,12 @@ def _write(
     source: Path,
     scratch: Path,
     number: int,
-    previous: tuple[Path, store.IndexMeta] | None,
+    previous: tuple[Path, IndexMeta] | None,
     plan: _Plan,
     strict: bool,
     progress: Progress | None,
     procs: int | None,
-) -> tuple[BuildReport, store.IndexMeta]:
+) -> tuple[BuildReport, IndexMeta]:
     """Write the generation's index; what was done, and the metadata to record."""
     known = previous[1].documents if previous else {}
     procs = procs if procs is not None else (os.cpu_count() or 1)
@@ -220,7 +221,7 @@ def _write(
     else:
         tally = _write_serial(source, scratch, previous, plan, strict, progress)
     documents = {**plan.unchanged, **tally.documents}
-    meta = store.IndexMeta(
+    meta = IndexMeta(
         generation=number,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         source=str(source.resolve()),
@@ -247,14 +248,14 @@ def _write(
 def _write_serial(
     source: Path,
     scratch: Path,
-    previous: tuple[Path, store.IndexMeta] | None,
+    previous: tuple[Path, IndexMeta] | None,
     plan: _Plan,
     strict: bool,
     progress: Progress | None,
 ) -> Tally:
     """One writer: incremental updates (on a hard-linked copy) and small builds."""
     if previous:
-        store.link_copy(previous[0], scratch)
+        generations.link_copy(previous[0], scratch)
         ix = whoosh_index.open_dir(str(scratch))
     else:
         ix = whoosh_index.create_in(str(scratch), build_schema())

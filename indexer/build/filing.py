@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from .models import Document
+from ..models import Document
 
 
 @dataclass(frozen=True)

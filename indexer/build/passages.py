@@ -12,9 +12,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .analysis import MAX_TOKEN_CHARS
-from .models import Block, Document, Passage, Split
-from .readers.base import Unreadable
+from ..analysis import MAX_TOKEN_CHARS
+from ..models import Block, Document, Passage, Split
+from ..readers.base import Unreadable
 
 MAX_WORDS = 200  # paragraphs longer than this are split ...
 MIN_WORDS = 80  # ... into windows of at least this many words where possible

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from .. import store
 from ..errors import SeedsearchError
+from . import generations
 
 STATE_FILE = ".watch.json"
 LOCK_FILE = ".watch.lock"
@@ -95,5 +95,5 @@ def watch_lock(root: Path) -> Iterator[None]:
     def refused(other: str) -> Exception:
         return AlreadyWatched(f"Another watcher (pid {other}) already keeps {root} up to date.")
 
-    with store.pid_lock(root, LOCK_FILE, refused):
+    with generations.pid_lock(root, LOCK_FILE, refused):
         yield

@@ -7,15 +7,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from . import store
-from .facets import folders_of
-from .storage.codec import pack_fields
-from .storage.writer import PackWriter
+from ..index.meta import DocMeta
+from ..storage.codec import pack_fields
+from ..storage.writer import PackWriter
+from .filing import folders_of
 
 
 def copy_moves(
-    writer: PackWriter, moves: list, known: dict[str, store.DocMeta]
-) -> tuple[dict[str, store.DocMeta], list]:
+    writer: PackWriter, moves: list, known: dict[str, DocMeta]
+) -> tuple[dict[str, DocMeta], list]:
     """Copy each move's passages in `writer`; the moved documents' metadata, and the
     moves that must be carried out by reading the file again (a new extension, a
     segment of another codec)."""
@@ -24,7 +24,7 @@ def copy_moves(
 
 
 def _copy_all(writer: PackWriter, leaves: list, moves: list, known: dict) -> tuple[dict, list]:
-    copied: dict[str, store.DocMeta] = {}
+    copied: dict[str, DocMeta] = {}
     again = []
     for move in moves:
         meta = known.get(move.old)
@@ -61,7 +61,7 @@ def _copyable(move, parts: list) -> bool:
     return same_kind and bool(parts) and all(pack_fields(leaf) for leaf, _ in parts)
 
 
-def _title(move, meta: store.DocMeta) -> str:
+def _title(move, meta: DocMeta) -> str:
     """A title that was the file's name follows the file; one of its own stays."""
     old_name = " ".join(PurePosixPath(move.old).stem.split())
     if meta.title != old_name:

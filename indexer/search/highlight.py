@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .analysis import index_spans
-from .passages import sentence_spans
-from .query import Marks
+from ..analysis import index_spans
+from ..build.passages import sentence_spans
+from .parse import Marks
 
 SNIPPET_WORDS = 60  # about two sentences
 _NONSPACE = re.compile(r"\S+")

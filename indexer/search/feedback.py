@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from .analysis import ANALYZER, STOP_WORDS, stem
+from ..analysis import ANALYZER, STOP_WORDS, stem
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 _MIN_LETTERS = 3  # "x", "2d", "of": too short to say what a passage is about

@@ -17,12 +17,10 @@ from urllib.parse import quote, urlencode
 
 from whoosh import index as whoosh_index
 
-from . import filters, store
-from .errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
-from .facet_counts import count_facets
-from .grouping import Group, Grouping, group
-from .highlight import find_matches, mark_all, snippet
-from .models import (
+from ..errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
+from ..index import generations
+from ..index.meta import IndexMeta
+from ..models import (
     DocumentHit,
     DocumentStats,
     FormatCount,
@@ -32,9 +30,13 @@ from .models import (
     SearchResult,
     count_formats,
 )
-from .query import Marks, ParsedQuery, parse
-from .ranking import Ranking, rank, weighting
-from .readers import format_of
+from ..readers import format_of
+from . import filters
+from .facets import count_facets
+from .group import Group, Grouping, group
+from .highlight import find_matches, mark_all, snippet
+from .parse import Marks, ParsedQuery, parse
+from .rank import Ranking, rank, weighting
 from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
@@ -85,7 +87,7 @@ class Health:
 class _State:
     """An open generation: its searcher and metadata."""
 
-    def __init__(self, gen_dir: Path, meta: store.IndexMeta) -> None:
+    def __init__(self, gen_dir: Path, meta: IndexMeta) -> None:
         self.gen_dir = gen_dir
         self.meta = meta
         try:
@@ -119,7 +121,7 @@ class Engine:
         try:
             # The folder's inode too: an index folder deleted and rebuilt while
             # serving starts again at gen-000001.
-            current = self.root / store.CURRENT
+            current = self.root / generations.CURRENT
             link = (os.readlink(current), os.stat(current).st_ino)
         except OSError:
             link = None
@@ -134,9 +136,9 @@ class Engine:
         """Open the generation `current` names. Builds in quick succession may prune
         it between our readlink and the open: then follow `current` again."""
         for attempt in range(OPEN_ATTEMPTS):
-            named = store.current_dir(self.root)
+            named = generations.current_dir(self.root)
             try:
-                return _State(*store.locate(self.root))
+                return _State(*generations.locate(self.root))
             except IndexBroken:
                 if attempt == OPEN_ATTEMPTS - 1 or named is None or named.exists():
                     raise
@@ -368,14 +370,14 @@ class Engine:
                 documents=len(per_doc),
                 passages=state.searcher.doc_count(),
                 terms=terms,
-                size_bytes=store.index_size(state.gen_dir),
+                size_bytes=generations.index_size(state.gen_dir),
                 per_document=per_doc,
                 formats=_formats(state.meta),
                 skipped=dict(sorted(state.meta.skipped.items())),
             )
 
 
-def _formats(meta: store.IndexMeta) -> tuple[FormatCount, ...]:
+def _formats(meta: IndexMeta) -> tuple[FormatCount, ...]:
     """Documents (with their pages) and skipped files of each format."""
     counts = [
         FormatCount(d.format or format_of(doc), 1, 0, d.pages, d.blank_pages)

@@ -19,20 +19,20 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from . import store
-from .errors import BuildError
-from .facets import filing
-from .models import FormatCount
+from ..errors import BuildError
+from ..index.meta import DocMeta
+from ..models import FormatCount
+from ..readers import Unreadable, format_of, parse_document, read_bytes, safe_name
+from ..storage.writer import PackWriter
+from .filing import filing
 from .passages import data_note, passages_of
-from .readers import Unreadable, format_of, parse_document, read_bytes, safe_name
-from .storage.writer import PackWriter
 
 
 @dataclass
 class Tally:
     """What writing a set of files produced."""
 
-    documents: dict[str, store.DocMeta] = field(default_factory=dict)
+    documents: dict[str, DocMeta] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     passages: int = 0
     duplicates: int = 0
@@ -88,7 +88,7 @@ def add_files(
                 section=p.section,
                 body=p.text,
             )
-        tally.documents[doc] = store.DocMeta(
+        tally.documents[doc] = DocMeta(
             document.sha,
             document.title,
             len(split.passages),

@@ -19,10 +19,10 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.qparser import plugins, syntax
 
-from .analysis import STOP_WORDS, WORD_RE, analyze, fold, stem
-from .errors import BadQuery
-from .ranking import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
-from .schema import SEARCH_FIELDS, build_schema
+from ..analysis import STOP_WORDS, WORD_RE, analyze, fold, stem
+from ..errors import BadQuery
+from ..schema import SEARCH_FIELDS, build_schema
+from .rank import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
 
 MAX_QUERY_CHARS = 10_000  # a pasted page; its cost is bounded by MAX_TERMS, not by this
 MAX_TERMS = 32  # distinct words and phrases searched: a long question keeps its rarest

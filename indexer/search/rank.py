@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 from whoosh import scoring
 
-from . import feedback, sorting
-from .vectors import vectors_for
+from .. import sorting
+from . import feedback
+from .evaluate import vectors_for
 
 if TYPE_CHECKING:
-    from .query import ParsedQuery
+    from .parse import ParsedQuery
 
 # The ranking knobs, measured on the Cranfield collection (bench/relevance.py;
 # bench/RESULTS.md has the table behind each choice).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .analysis import ANALYZER, WORD_RE, analyze, fold, stem
-from .schema import SEARCH_FIELDS
+from ..analysis import ANALYZER, WORD_RE, analyze, fold, stem
+from ..schema import SEARCH_FIELDS
 
 # Operators, field names and patterns are not words to correct.
 _SKIP_AFTER = re.compile(r"[*?~:]")

@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
-from . import store
-from .errors import SeedsearchError
-from .watching.state import WatchState, read_state
+from ..errors import SeedsearchError
+from . import generations
+from .meta import BuildRecord, DocMeta
+from .watch import WatchState, read_state
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def collect(root: Path) -> Status:
     """The status of the index folder `root`."""
     watcher = read_state(root)
     try:
-        _gen, meta = store.locate(root)
+        _gen, meta = generations.locate(root)
         problem = None
     except SeedsearchError as exc:
         meta, problem = None, exc.message
@@ -111,7 +112,7 @@ def collect(root: Path) -> Status:
     )
 
 
-def _counts(documents: dict[str, store.DocMeta], key) -> tuple[Count, ...]:
+def _counts(documents: dict[str, DocMeta], key) -> tuple[Count, ...]:
     docs: Counter[str] = Counter()
     passages: Counter[str] = Counter()
     for doc, meta in documents.items():
@@ -139,7 +140,7 @@ def _skipped(warnings: tuple[str, ...]) -> tuple[Skipped, ...]:
     return tuple(sorted(out, key=lambda s: s.file))
 
 
-def _last_build(built_at: str, record: store.BuildRecord, skipped: int) -> LastBuild:
+def _last_build(built_at: str, record: BuildRecord, skipped: int) -> LastBuild:
     return LastBuild(
         finished_at=built_at,
         seconds=record.seconds,
@@ -175,7 +176,7 @@ def build_holder(root: Path) -> int | None:
     same moment fail with "another build is running".
     """
     try:
-        st = os.stat(root / store.LOCK_FILE)
+        st = os.stat(root / generations.LOCK_FILE)
         locks = Path("/proc/locks").read_text("ascii", errors="replace")
     except OSError:
         return None

@@ -1,0 +1,10 @@
+"""Settings every part shares: the default folders and the environment variables
+that override them, so the command line and the web app read the same names."""
+
+from __future__ import annotations
+
+ENV_PREFIX = "SEEDSEARCH_"  # the web app reads SEEDSEARCH_<KEY> for each config key
+SOURCE_ENV = ENV_PREFIX + "SOURCE"
+INDEX_ENV = ENV_PREFIX + "INDEX"
+DEFAULT_SOURCE = "seeds"  # the folder of documents, relative to where seedsearch runs
+DEFAULT_INDEX = "index"  # the index folder
