@@ -23,7 +23,7 @@ _PROCESS = re.compile(r'^process \d+:"')
 # Where the time goes, by stage: (label, function as "file:qualname"), inclusive samples.
 BUILD_STAGES = (
     ("read + parse documents", "indexer/readers/__init__.py:parse_document"),
-    ("split into passages", "indexer/passages.py:split_document"),
+    ("split into passages", "indexer/build/passages.py:split_document"),
     ("MpWriter: pickle batches to job files", "whoosh/multiproc.py:MpWriter._enqueue"),
     ("add passages to a writer", "whoosh/writing.py:SegmentWriter.add_document"),
     ("of which field analysis + posting encoding", "whoosh/fields.py:FieldType.index"),
@@ -37,25 +37,25 @@ BUILD_STAGES = (
     ("merge segments", "whoosh/writing.py:SegmentWriter.add_reader"),
 )
 SEARCH_STAGES = (
-    ("Engine.search", "indexer/search.py:Engine.search"),
-    ("parse + expand query", "indexer/query.py:parse"),
-    ("rank (both tiers)", "indexer/ranking.py:rank"),
-    ("of which pseudo-relevance feedback pass", "indexer/ranking.py:_feedback"),
+    ("Engine.search", "indexer/search/engine.py:Engine.search"),
+    ("parse + expand query", "indexer/search/parse.py:parse"),
+    ("rank (both tiers)", "indexer/search/rank.py:rank"),
+    ("of which pseudo-relevance feedback pass", "indexer/search/rank.py:_feedback"),
     ("of which Searcher.search calls", "whoosh/searching.py:Searcher.search"),
     ("of which len(results) (count all matches)", "whoosh/searching.py:Results.__len__"),
     ("of which the every-word mask", "whoosh/searching.py:Searcher._filter_to_comb"),
     ("of which BitSet truthiness (Whoosh bug)", "whoosh/idsets.py:BaseBitSet.__nonzero__"),
-    ("spelling suggestion", "indexer/spelling.py:suggest"),
-    ("build hits", "indexer/search.py:Engine._hit"),
+    ("spelling suggestion", "indexer/search/spelling.py:suggest"),
+    ("build hits", "indexer/search/engine.py:Engine._hit"),
     ("of which stored_fields", "whoosh/searching.py:Searcher.stored_fields"),
-    ("of which find_matches (re-analysis)", "indexer/highlight.py:find_matches"),
-    ("of which snippet window + marking", "indexer/highlight.py:snippet"),
-    ("collapse per document", "indexer/ranking.py:_collapse"),
+    ("of which find_matches (re-analysis)", "indexer/search/highlight.py:find_matches"),
+    ("of which snippet window + marking", "indexer/search/highlight.py:snippet"),
+    ("collapse per document", "indexer/search/rank.py:_collapse"),
 )
 SERVE_STAGES = (
     ("gunicorn: handle request", "gunicorn/workers/gthread.py:ThreadWorker.handle_request"),
     ("Flask dispatch", "flask/app.py:Flask.full_dispatch_request"),
-    ("Engine.search", "indexer/search.py:Engine.search"),
+    ("Engine.search", "indexer/search/engine.py:Engine.search"),
     ("JSON response", "flask/json/provider.py:DefaultJSONProvider.response"),
     ("templates", "flask/templating.py:render_template"),
 )
@@ -108,7 +108,7 @@ def record(name: str, argv: list[str], out_dir: Path, seconds: int = 300, rate: 
 
 
 def _function(frame: str) -> str:
-    """'rank (indexer/ranking.py:57)' -> 'indexer/ranking.py:rank'."""
+    """'rank (indexer/search/rank.py:57)' -> 'indexer/search/rank.py:rank'."""
     match = _LINE.search(frame)
     if match is None:
         return frame

@@ -79,7 +79,7 @@ def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
             parsed = query.parse(text, searcher.reader())
             ranked = ranking.rank(searcher, parsed, 0, MAX_PER_PAGE, None)
             seen: dict[str, float] = {}
-            for docnum, _ in ranked.docnums:
+            for docnum, _ in ranked.scored:
                 doc = docs[docnum].removesuffix(SUFFIX)
                 if doc not in seen:
                     seen[doc] = float(MAX_PER_PAGE - len(seen))

@@ -111,7 +111,7 @@ def _defaults_paragraph() -> str:
     r, q = ranking, query
     fields = ", ".join(f"{k} ×{v:g}" for k, v in r.FIELD_BOOSTS.items())
     return (
-        f"The defaults (`indexer/ranking.py`, `indexer/query.py`): BM25F with k1 {r.K1:g}, "
+        f"The defaults (`indexer/search/weights.py`): BM25F with k1 {r.K1:g}, "
         f"b {r.B:g} and the Robertson/Spärck Jones idf; each word's field scores add up "
         f"({fields}); stop words ×{r.STOP_BOOST:g}; a word typed n times weighs n; passages "
         "holding every non-stop word first, then the rest. A query of more than "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -29,10 +30,12 @@ class Variant:
 
 @contextmanager
 def knobs(**values) -> Iterator[None]:
-    """Set ranking knobs, and query.py's copies of them, for the duration."""
+    """Set ranking knobs (indexer/search/weights.py), and every search module's
+    imported copy of them, for the duration."""
     saved = []
+    modules = [m for n, m in sorted(sys.modules.items()) if n.startswith("indexer.search.")]
     for name, value in values.items():
-        for module in (ranking, query):
+        for module in modules:
             if hasattr(module, name):
                 saved.append((module, name, getattr(module, name)))
                 setattr(module, name, value)
@@ -86,14 +89,14 @@ def _rank_hook(hook) -> Iterator[None]:
 
     def rank(searcher, parsed, offset, count, per_doc):
         ranked = hook(original, searcher, parsed, offset + count)
-        return ranking.Ranking(total=len(ranked), every_word=0, docnums=tuple(ranked[offset:]))
+        return ranking.Ranking(total=len(ranked), every_word=0, scored=tuple(ranked[offset:]))
 
     with attribute(ranking, "rank", rank):
         yield
 
 
 def _ranked(rank, searcher, parsed, need) -> list[tuple[int, float]]:
-    return list(rank(searcher, parsed, 0, need, None).docnums)
+    return list(rank(searcher, parsed, 0, need, None).scored)
 
 
 def no_tiers() -> AbstractContextManager:
@@ -197,9 +200,9 @@ def question_mark_wildcard() -> AbstractContextManager:
 
 # -- the table -----------------------------------------------------------------
 
-RANKING = "Ranking knobs (indexer/ranking.py)"
+RANKING = "Ranking knobs (indexer/search/weights.py)"
 FEEDBACK = "Pseudo-relevance feedback (RM3)"
-PARSING = "Reading the query (indexer/query.py)"
+PARSING = "Reading the query (indexer/search/parse.py)"
 DEFAULTS = "defaults"
 
 VARIANTS: tuple[Variant, ...] = (

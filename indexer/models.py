@@ -80,6 +80,14 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.folders or self.formats or self.years)
 
+    def covers(self, field: str, value: str) -> bool:
+        """Whether the facet value `value` of `field` ("folder", "format", "year") is chosen."""
+        if field == "folder":
+            return value in self.folders
+        if field == "format":
+            return value in self.formats
+        return value.isdigit() and any(a <= int(value) <= b for a, b in self.years)
+
 
 @dataclass(frozen=True)
 class Query:

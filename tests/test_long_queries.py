@@ -14,7 +14,8 @@ from indexer.build.run import build_index
 from indexer.errors import BadQuery
 from indexer.models import Query
 from indexer.search.engine import Engine
-from indexer.search.parse import MAX_QUERY_CHARS, MAX_TERMS, STOP_STEMS, parse
+from indexer.search.parse import MAX_QUERY_CHARS, MAX_TERMS, parse
+from indexer.search.weights import STOP_STEMS
 from webapp import create_app
 
 from .conftest import SEED_DOC, SEEDS

@@ -15,7 +15,7 @@ from indexer.analysis import analyze
 from indexer.build.run import build_index
 from indexer.models import Query
 from indexer.search.engine import Engine
-from indexer.search.parse import STOP_STEMS
+from indexer.search.weights import STOP_STEMS
 
 from .conftest import SEED_DOC
 

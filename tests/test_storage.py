@@ -175,8 +175,8 @@ def test_vector_ranking_is_the_same_over_w3_and_pack_segments(tmp_path):
             one = rank(s1, parse(text, s1.reader()), 0, 20, None)
             two = rank(s2, parse(text, s2.reader()), 0, 20, None)
             assert one.total == two.total and one.total > 0, text
-            assert [(d, round(s, 5)) for d, s in one.docnums] == [
-                (d, round(s, 5)) for d, s in two.docnums
+            assert [(d, round(s, 5)) for d, s in one.scored] == [
+                (d, round(s, 5)) for d, s in two.scored
             ], text
 
 

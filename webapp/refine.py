@@ -9,23 +9,9 @@ from dataclasses import dataclass, replace
 
 from flask import url_for
 
+from indexer.formats import label as format_name
 from indexer.models import FacetCounts, FacetValue, Filters, Query
 from indexer.search import filters
-
-FORMAT_NAMES = {
-    "txt": "Text",
-    "md": "Markdown",
-    "html": "HTML",
-    "pdf": "PDF",
-    "docx": "Word",
-    "epub": "EPUB",
-    "odt": "OpenDocument",
-}
-
-
-def format_name(value: str) -> str:
-    """How the page names a format: `md` is Markdown."""
-    return FORMAT_NAMES.get(value, value.upper())
 
 
 @dataclass(frozen=True)
@@ -86,7 +72,7 @@ class Refinement:
     def toggled(self, field: str, value: str, selected: bool) -> str:
         """The address with the facet value added, or removed when selected."""
         if selected:
-            return self._without(field, lambda given: _covers(field, value, given))
+            return self._without(field, lambda given: given.covers(field, value))
         if field == "folder":
             # A folder replaces its ancestors and subfolders: a narrower or wider
             # place, not one more of them.
@@ -203,14 +189,6 @@ def _folder_tree(values: tuple[FacetValue, ...], link) -> tuple[FacetLink, ...]:
         return tuple(out)
 
     return level("")
-
-
-def _covers(field: str, value: str, given: Filters) -> bool:
-    if field == "folder":
-        return value in given.folders
-    if field == "format":
-        return value in given.formats
-    return value.isdigit() and any(a <= int(value) <= b for a, b in given.years)
 
 
 def _nested(a: str, b: str) -> bool:

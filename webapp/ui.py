@@ -7,15 +7,16 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 
 from indexer.errors import BadQuery
-from indexer.readers import format_of
+from indexer.formats import BY_NAME, format_of
+from indexer.formats import label as format_label
 
 from .engine import engine, examples
 from .params import exact_requested, filters_given, query_from_args, query_text
-from .refine import Refinement, facets_view, format_name
+from .refine import Refinement, facets_view
 from .results import results_view
 
 bp = Blueprint("ui", __name__)
-bp.add_app_template_global(format_name)
+bp.add_app_template_global(format_label, "format_name")
 KEPT = ("in", "type", "year", "sort", "group")  # refinements links on a results page keep
 
 
@@ -91,17 +92,9 @@ def document(doc: str):
     return render_template("document.html", q=text, view=view, problem=problem)
 
 
-# What the original file is served as: PDFs and plain text open in the browser,
-# everything else (HTML among them: it must not run on this site) is a download.
-FILE_TYPES = {
-    "pdf": ("application/pdf", False),
-    "txt": ("text/plain; charset=utf-8", False),
-    "md": ("text/plain; charset=utf-8", False),
-    "html": ("text/html", True),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", True),
-    "epub": ("application/epub+zip", True),
-    "odt": ("application/vnd.oasis.opendocument.text", True),
-}
+# What the original file is served as (indexer/formats.py): PDFs and plain text open
+# in the browser, everything else (HTML among them) is a download; so is an unknown type.
+UNKNOWN = "application/octet-stream"
 
 
 # Chrome shows a PDF through an <embed> with inline styles: the site's policy
@@ -122,7 +115,8 @@ def file_url(doc: str, page: int | None = None) -> str:
 def source_file(doc: str):
     """The original file of an indexed document, from the indexed folder only."""
     path = engine().source_file(doc)
-    mimetype, download = FILE_TYPES.get(format_of(doc), ("application/octet-stream", True))
+    known = BY_NAME.get(format_of(doc))
+    mimetype, download = (known.mimetype, not known.inline) if known else (UNKNOWN, True)
     response = send_file(
         path,
         mimetype=mimetype,

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import SeedsearchError
+from ..formats import format_of
 from . import generations
 from .meta import BuildRecord, DocMeta
 from .watch import WatchState, read_state
@@ -107,7 +108,7 @@ def collect(root: Path) -> Status:
         watch=_watch(watcher) if watcher else None,
         last_build=_last_build(meta.built_at, record, len(skipped)) if record else None,
         folders=_counts(documents, lambda doc, _d: _folder(doc)),
-        formats=_counts(documents, lambda doc, d: d.format or _suffix(doc)),
+        formats=_counts(documents, lambda doc, d: d.format or format_of(doc)),
         skipped=skipped,
     )
 
@@ -125,10 +126,6 @@ def _counts(documents: dict[str, DocMeta], key) -> tuple[Count, ...]:
 def _folder(doc: str) -> str:
     parent = PurePosixPath(doc).parent.as_posix()
     return "" if parent == "." else parent
-
-
-def _suffix(doc: str) -> str:
-    return PurePosixPath(doc).suffix.lower().lstrip(".")
 
 
 def _skipped(warnings: tuple[str, ...]) -> tuple[Skipped, ...]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..formats import BY_SUFFIX, format_of
 from ..models import Document
 from .assembly import assemble
 from .base import Parsed, Part, Unreadable
@@ -60,25 +61,18 @@ def _later(module: str, name: str) -> Callable[..., Parsed]:
 
 
 _TEXT_MB = 10  # plain text larger than this takes minutes to index
-READERS: dict[str, Reader] = {
-    ".txt": Reader("txt", read_text, _TEXT_MB),
-    ".md": Reader("md", read_markdown, _TEXT_MB),
-    ".markdown": Reader("md", read_markdown, _TEXT_MB),
-    ".html": Reader("html", read_html, _TEXT_MB, site_aware=True),
-    ".htm": Reader("html", read_html, _TEXT_MB, site_aware=True),
+_BY_FORMAT = {
+    "txt": Reader("txt", read_text, _TEXT_MB),
+    "md": Reader("md", read_markdown, _TEXT_MB),
+    "html": Reader("html", read_html, _TEXT_MB, site_aware=True),
     # Page images and fonts make these large for little text: a 300-page
     # manual is 5-20 MB, a scanned report far more.
-    ".pdf": Reader("pdf", _later("pdf", "read_pdf"), 200),
-    ".docx": Reader("docx", _later("docx", "read_docx"), 100),
-    ".epub": Reader("epub", _later("epub", "read_epub"), 100),
-    ".odt": Reader("odt", _later("odt", "read_odt"), 100),
+    "pdf": Reader("pdf", _later("pdf", "read_pdf"), 200),
+    "docx": Reader("docx", _later("docx", "read_docx"), 100),
+    "epub": Reader("epub", _later("epub", "read_epub"), 100),
+    "odt": Reader("odt", _later("odt", "read_odt"), 100),
 }
-
-
-def format_of(path: Path | str) -> str:
-    """The format a file is read as ("pdf", "md" ...), from its suffix."""
-    reader = READERS.get(Path(path).suffix.lower())
-    return reader.format if reader else Path(path).suffix.lower().lstrip(".")
+READERS: dict[str, Reader] = {s: _BY_FORMAT[f.name] for s, f in BY_SUFFIX.items()}
 
 
 def max_bytes(fmt: str) -> int:

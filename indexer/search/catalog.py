@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..schema import term_text
+
 FACET_FIELDS = ("folder", "format", "year")
 
 
@@ -39,14 +41,14 @@ def catalog_for(searcher, vectors) -> Catalog:
 
 
 def _build(reader, vectors) -> Catalog:
-    docs = tuple(_text(t) for t in reader.lexicon("doc"))
+    docs = tuple(term_text(t) for t in reader.lexicon("doc"))
     doc_of = np.full(reader.doc_count_all(), -1, dtype=np.int32)
     for number, doc in enumerate(docs):
         ids, _ = vectors.postings("doc", doc)
         doc_of[ids] = number
     values, members = {}, {}
     for field in FACET_FIELDS:
-        names = tuple(_text(t) for t in reader.lexicon(field))
+        names = tuple(term_text(t) for t in reader.lexicon(field))
         values[field] = names
         members[field] = tuple(_documents(doc_of, vectors.postings(field, v)[0]) for v in names)
     return Catalog(docs, doc_of, values, members)
@@ -55,7 +57,3 @@ def _build(reader, vectors) -> Catalog:
 def _documents(doc_of: np.ndarray, passages: np.ndarray) -> np.ndarray:
     codes = np.unique(doc_of[passages])
     return codes[codes >= 0]
-
-
-def _text(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from whoosh import index as whoosh_index
 
 from ..errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
+from ..formats import format_of
 from ..index import generations
 from ..index.meta import IndexMeta
 from ..models import (
@@ -30,13 +31,13 @@ from ..models import (
     SearchResult,
     count_formats,
 )
-from ..readers import format_of
 from . import filters
 from .facets import count_facets
 from .group import Group, Grouping, group
 from .highlight import find_matches, mark_all, snippet
 from .parse import Marks, ParsedQuery, parse
 from .rank import Ranking, rank, weighting
+from .restrict import Restriction, everything, restrict, restriction
 from .spelling import suggest
 
 MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
@@ -196,7 +197,7 @@ class Engine:
         reader = state.searcher.reader()
         typed = filters.split(query.text)
         chosen = filters.merge(typed.filters, query.filters)
-        where = filters.restriction(chosen, reader)
+        where = restriction(chosen, reader)
         run = self._run(state, query, typed, where)
         facets = None
         if query.facets:
@@ -224,23 +225,21 @@ class Engine:
             documents = [self._document_hit(state, g, marks, run.words) for g in outcome.groups]
             result = replace(result, passages=outcome.passages, documents=tuple(documents))
         else:
-            hits = [self._hit(state, n, score, marks, run.words) for n, score in outcome.docnums]
+            hits = [self._hit(state, n, score, marks, run.words) for n, score in outcome.scored]
             result = replace(
                 result, passages=outcome.total, hits=tuple(hits), more_in_doc=outcome.more_in_doc
             )
         return replace(result, took_ms=_since(started))
 
-    def _run(
-        self, state: _State, query: Query, typed: filters.Typed, where: filters.Restriction
-    ) -> _Run:
+    def _run(self, state: _State, query: Query, typed: filters.Typed, where: Restriction) -> _Run:
         """Parse and order; when nothing matches, the spelling suggestion instead."""
         reader = state.searcher.reader()
         if typed.text or not (typed.filters or query.filters):
             parsed = parse(typed.text, reader)
         else:
-            parsed = filters.everything()  # filters alone: everything they allow
+            parsed = everything()  # filters alone: everything they allow
         offset = (query.page - 1) * query.per_page
-        outcome = self._order(state, query, filters.restrict(parsed, where), offset)
+        outcome = self._order(state, query, restrict(parsed, where), offset)
         suggestion = suggest(typed.text, state.searcher) if typed.text else None
         if outcome.total == 0 and suggestion and not query.exact:
             try:
@@ -248,7 +247,7 @@ class Engine:
             except BadQuery:
                 fixed = None
             if fixed is not None:
-                again = self._order(state, query, filters.restrict(fixed, where), offset)
+                again = self._order(state, query, restrict(fixed, where), offset)
                 if again.total:
                     return _Run(fixed, again, suggestion, True, suggestion)
         return _Run(parsed, outcome, suggestion, False, typed.text)

@@ -347,36 +347,6 @@ class Vectors:
         docs = docs[self.live[docs]] if self.deletions else docs
         return _sparse(self.size, docs, np.full(len(docs), q.boost, dtype=np.float32))
 
-    # -- ranking --------------------------------------------------------------
-
-    def top(
-        self, query: wq.Query, every: wq.Query | None, need: int
-    ) -> tuple[list[tuple[int, float]], int, int]:
-        """The best `need` passages, those matching `every` first; with the number
-        of matching passages and of those matching `every`."""
-        scored = self.evaluate(query)
-        candidates, scores = scored.ids, scored.values
-        if self.deletions:
-            live = self.live[candidates]
-            candidates, scores = candidates[live], scores[live]
-        total = len(candidates)
-        if not total:
-            return [], 0, 0
-        tier = self.evaluate(every).at(candidates)[0] if every is not None else None
-        every_n = int(np.count_nonzero(tier)) if tier is not None else total
-        # Every-word matches first, then by score, then by passage number.
-        scores = scores.astype(np.float64)
-        later = np.zeros(total, np.int8) if tier is None else (~tier).astype(np.int8)
-        if len(candidates) > need:
-            # Keep the best `need` by (tier, score), ties at the cut included.
-            key = scores - later * (scores.max() - scores.min() + 1.0)
-            cut = np.partition(key, len(key) - need)[len(key) - need]
-            keep = key >= cut
-            candidates, scores, later = candidates[keep], scores[keep], later[keep]
-        order = np.lexsort((candidates, -scores, later))[:need]
-        hits = [(int(candidates[i]), float(scores[i])) for i in order]
-        return hits, total, every_n
-
 
 def vectors_for(searcher, k1: float, b: float) -> Vectors:
     """The Vectors of an open searcher, made on first use. Kept on the searcher

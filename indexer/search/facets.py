@@ -10,8 +10,8 @@ from whoosh import query as wq
 from ..models import FacetCounts, FacetValue, Filters
 from .catalog import FACET_FIELDS, catalog_for
 from .evaluate import vectors_for
-from .filters import Restriction
-from .rank import K1, B
+from .restrict import Restriction
+from .weights import K1, B
 
 
 def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters) -> FacetCounts:
@@ -33,9 +33,9 @@ def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters)
         values = catalog.values[field]
         counts = [int(np.count_nonzero(hit[docs])) for docs in catalog.members[field]]
         counted[field] = [
-            FacetValue(value, n, _selected(field, value, chosen))
+            FacetValue(value, n, chosen.covers(field, value))
             for value, n in zip(values, counts, strict=True)
-            if n or _selected(field, value, chosen)
+            if n or chosen.covers(field, value)
         ]
     return FacetCounts(
         # By path, so that a folder's subfolders follow it.
@@ -43,11 +43,3 @@ def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters)
         format=tuple(sorted(counted["format"], key=lambda v: (-v.count, v.value))),
         year=tuple(sorted(counted["year"], key=lambda v: v.value, reverse=True)),
     )
-
-
-def _selected(field: str, value: str, chosen: Filters) -> bool:
-    if field == "folder":
-        return value in chosen.folders
-    if field == "format":
-        return value in chosen.formats
-    return value.isdigit() and any(a <= int(value) <= b for a, b in chosen.years)

@@ -14,9 +14,9 @@ from collections import Counter
 
 import numpy as np
 
-from ..analysis import ANALYZER, STOP_WORDS, stem
+from ..analysis import ANALYZER
+from .weights import STOP_STEMS
 
-_STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 _MIN_LETTERS = 3  # "x", "2d", "of": too short to say what a passage is about
 
 
@@ -40,7 +40,7 @@ def relevance_model(texts: list[str], scores: list[float], size: int) -> dict[st
 
 
 def _content(word: str) -> bool:
-    return word not in _STOP_STEMS and sum(c.isalpha() for c in word) >= _MIN_LETTERS
+    return word not in STOP_STEMS and sum(c.isalpha() for c in word) >= _MIN_LETTERS
 
 
 def expansion_scores(

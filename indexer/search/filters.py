@@ -1,22 +1,16 @@
-"""Filters by folder, format and year: read from the query text (`in:reports/2014
-type:pdf year:2014..2016`) or given apart (URL parameters, CLI options), checked,
-and turned into Whoosh queries over the index's `folder`, `format` and `year`
-terms, which the engine evaluates into masks like any other clause."""
+"""Filters by folder, format and year as values: read from the query text
+(`in:reports/2014 type:pdf year:2014..2016`) or given apart (URL parameters, CLI
+options), checked and merged. restrict.py turns them into Whoosh queries."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-
-from whoosh import query as wq
+from dataclasses import dataclass
 
 from ..errors import BadQuery
+from ..formats import ALIASES
 from ..models import Filters
-from .parse import Marks, ParsedQuery
 
-# The formats the readers produce; a format the index holds is accepted too.
-KNOWN_FORMATS = ("txt", "md", "html", "pdf", "docx", "epub", "odt")
-ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
 MAX_VALUES = 50  # values of one filter in one query, so no query is unbounded
 FIRST_YEAR, LAST_YEAR = 1, 9999
 _FORMAT = re.compile(r"[a-z0-9]{1,16}")
@@ -125,82 +119,3 @@ def year_text(span: tuple[int, int]) -> str:
     low = f"{first:04d}" if first != FIRST_YEAR else ""
     high = f"{last:04d}" if last != LAST_YEAR else ""
     return f"{low}..{high}"
-
-
-@dataclass(frozen=True)
-class Restriction:
-    """One Whoosh query per filter given (None when not filtered on it)."""
-
-    folder: wq.Query | None = None
-    format: wq.Query | None = None
-    year: wq.Query | None = None
-
-    def combined(self, leave_out: str = "") -> wq.Query | None:
-        """Every filter but `leave_out` (a facet is counted without its own filter)."""
-        parts = [q for name, q in self.parts() if q is not None and name != leave_out]
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else wq.And(parts)
-
-    def parts(self) -> tuple[tuple[str, wq.Query | None], ...]:
-        return (("folder", self.folder), ("format", self.format), ("year", self.year))
-
-
-def restriction(filters: Filters, reader) -> Restriction:
-    """The filters as queries over the index's folder, format and year terms."""
-    if not filters:
-        return Restriction()
-    return Restriction(
-        folder=_any("folder", filters.folders or None),
-        format=_any("format", _known_formats(filters.formats, reader)),
-        year=_any("year", _years_in(filters.years, reader)) if filters.years else None,
-    )
-
-
-def _any(field: str, values) -> wq.Query | None:
-    """Any of the values (None: no filter on this field; no values: nothing)."""
-    if values is None:
-        return None
-    terms = [wq.Term(field, v) for v in values]
-    if not terms:
-        return wq.NullQuery
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
-
-
-def _known_formats(formats: tuple[str, ...], reader) -> tuple[str, ...] | None:
-    if not formats:
-        return None
-    indexed = {_text(t) for t in reader.lexicon("format")}
-    known = sorted(indexed | set(KNOWN_FORMATS))
-    for name in formats:
-        if name not in known:
-            raise BadQuery(f"type: no format {name!r}; formats are {', '.join(known)}.")
-    return formats
-
-
-def _years_in(spans: tuple[tuple[int, int], ...], reader) -> list[str]:
-    """The indexed years that fall in any of the ranges."""
-    years = [_text(t) for t in reader.lexicon("year")]
-    return [y for y in years if y.isdigit() and any(a <= int(y) <= b for a, b in spans)]
-
-
-def _text(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-def everything() -> ParsedQuery:
-    """Every passage, for filters given without words: a folder browsed."""
-    return ParsedQuery(wq.Every(), None, Marks(frozenset(), ()), (), 0)
-
-
-def restrict(parsed: ParsedQuery, where: Restriction) -> ParsedQuery:
-    """`parsed` limited to the passages the filters allow; scores unchanged."""
-    allowed = where.combined()
-    if allowed is None:
-        return parsed
-    every = parsed.every_word
-    return replace(
-        parsed,
-        query=wq.Require(parsed.query, allowed),
-        every_word=wq.Require(every, allowed) if every is not None else None,
-    )

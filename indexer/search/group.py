@@ -15,7 +15,8 @@ import numpy as np
 
 from .catalog import catalog_for
 from .evaluate import vectors_for
-from .rank import FEEDBACK_DEPTH, K1, B, rank
+from .rank import rank, tier_order
+from .weights import FEEDBACK_DEPTH, K1, B
 
 SHOWN = 3  # passages shown under each document
 DEPTH_PER_DOCUMENT = 8  # passages ranked per wanted document, to begin with
@@ -57,7 +58,7 @@ def group(searcher, parsed, offset: int, count: int, by_date: bool = False) -> G
     depth = max(FEEDBACK_DEPTH, want * DEPTH_PER_DOCUMENT)
     while True:
         ranking = rank(searcher, parsed, 0, depth, None, by_date)
-        numbers = np.fromiter((d for d, _ in ranking.docnums), np.int64, len(ranking.docnums))
+        numbers = np.fromiter((d for d, _ in ranking.scored), np.int64, len(ranking.scored))
         codes = catalog.doc_of[numbers]
         _, firsts = np.unique(codes, return_index=True)
         if len(firsts) >= want or depth >= ranking.total:
@@ -66,7 +67,7 @@ def group(searcher, parsed, offset: int, count: int, by_date: bool = False) -> G
     reached = depth >= ranking.total
     groups = []
     for code in codes[np.sort(firsts)][offset : offset + count]:
-        best = [hit for hit, c in zip(ranking.docnums, codes, strict=True) if c == code][:SHOWN]
+        best = [hit for hit, c in zip(ranking.scored, codes, strict=True) if c == code][:SHOWN]
         matches = int(per_doc[code])
         if len(best) < min(SHOWN, matches) and not reached:
             best += _more_of(vectors, parsed, catalog.docs[code], best)[: SHOWN - len(best)]
@@ -82,6 +83,5 @@ def _more_of(vectors, parsed, doc: str, seen: list[tuple[int, float]]):
     ids = ids[~np.isin(ids, [d for d, _ in seen])]
     scores = scored.score[ids].astype(np.float64)
     tier = vectors.evaluate(parsed.every_word).mask[ids] if parsed.every_word is not None else None
-    later = (~tier).astype(np.int8) if tier is not None else np.zeros(len(ids), np.int8)
-    order = np.lexsort((ids, -scores, later))
+    order = tier_order(ids, scores, tier)
     return [(int(ids[i]), float(scores[i])) for i in order]

@@ -13,23 +13,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from math import log
 
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.qparser import plugins, syntax
 
-from ..analysis import STOP_WORDS, WORD_RE, analyze, fold, stem
+from ..analysis import WORD_RE, analyze, fold, stem
 from ..errors import BadQuery
-from ..schema import SEARCH_FIELDS, build_schema
-from .rank import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST
+from ..schema import SEARCH_FIELDS, build_schema, term_text
+from .weights import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST, STOP_STEMS, idf
 
 MAX_QUERY_CHARS = 10_000  # a pasted page; its cost is bounded by MAX_TERMS, not by this
 MAX_TERMS = 32  # distinct words and phrases searched: a long question keeps its rarest
 MAX_EXPANSION = 32  # words a wildcard or fuzzy term may stand for
 MAX_EXPANSION_TOTAL = 64  # ... and all of a query's together: under a second at 310k passages
 MAX_EDITS = 2  # word~N compares within at most two edits
-STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,7 @@ def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tu
         freqs = [reader.doc_frequency("body", w) for w in _words_of(clause)]
         if not all(freqs):
             return -1.0
-        return sum(log(1 + (docs - n + 0.5) / (n + 0.5)) for n in freqs)
+        return sum(idf(n, docs) for n in freqs)
 
     ranked = sorted(droppable, key=informative, reverse=True)
     left_out = {id(s) for s in ranked[room:]}
@@ -327,9 +325,9 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
         regex = re.compile(_wildcard_regex(pattern))
         prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
         candidates = reader.expand_prefix("body", prefix) if prefix else reader.lexicon("body")
-        stems = {w for w in candidates if regex.fullmatch(_text(w))}
+        stems = {w for w in candidates if regex.fullmatch(term_text(w))}
         label = q.text
-    stems = sorted(_text(s) for s in stems)
+    stems = sorted(term_text(s) for s in stems)
     fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
     allowed = max(0, min(MAX_EXPANSION, ctx.budget))
     if len(stems) > allowed:
@@ -347,10 +345,6 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
     terms = [wq.Or([wq.Term(f, s, boost=FIELD_BOOSTS[f]) for f in fields]) for s in stems]
     # One clause, scored by its best word: a pattern stands for one word.
     return wq.DisjunctionMax(terms, boost=q.boost, tiebreak=0.1)
-
-
-def _text(word) -> str:
-    return word.decode("utf-8") if isinstance(word, bytes) else word
 
 
 def _wildcard_regex(pattern: str) -> str:

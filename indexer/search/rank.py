@@ -1,55 +1,42 @@
 """Run a parsed query and order its passages: every-word matches first, then
-the rest, each by BM25F, reranked by pseudo-relevance feedback."""
+the rest, each by BM25F, reranked by pseudo-relevance feedback; or newest first,
+by the date column (read once per generation)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import log
 from typing import TYPE_CHECKING
 
+import numpy as np
+from whoosh import query as wq
 from whoosh import scoring
 
-from .. import sorting
 from . import feedback
-from .evaluate import vectors_for
+from .evaluate import Vectors, vectors_for
+from .weights import (
+    FEEDBACK_DEPTH,
+    FEEDBACK_MIN_CLAUSES,
+    FEEDBACK_MIN_MATCHES,
+    FEEDBACK_PASSAGES,
+    FEEDBACK_TERMS,
+    FEEDBACK_WEIGHT,
+    K1,
+    B,
+    idf,
+)
 
 if TYPE_CHECKING:
     from .parse import ParsedQuery
 
-# The ranking knobs, measured on the Cranfield collection (bench/relevance.py;
-# bench/RESULTS.md has the table behind each choice).
-K1 = 1.2
-B = 0.75
-# A passage's title is its document's: it says what the passage is about but
-# is shared by all the document's passages, so it counts less than the body.
-FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
-# 1.0: a word's fields add up (BM25F-style) instead of the best field counting alone.
-FIELD_TIE = 1.0
-STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
-# Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
-# passages rerank the first FEEDBACK_DEPTH passages of questions of at least
-# FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want)
-# that match at least FEEDBACK_MIN_MATCHES passages (with fewer, the top
-# passages are most of the matches and teach nothing about the rest).
-# 3 passages and 10 words are Terrier's defaults; λ 0.5 is Anserini's.
-FEEDBACK_MIN_CLAUSES = 4
-FEEDBACK_MIN_MATCHES = 50
-FEEDBACK_PASSAGES = 3
-FEEDBACK_TERMS = 10
-FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query (λ)
-FEEDBACK_DEPTH = 1000  # fixed, so every page of a query sees the same order
+_DATE_BYTES = np.dtype(">u4")  # the date column's "I": big-endian unsigned, YYYYMMDD
 
 
 class _BM25F(scoring.BM25F):
-    """Whoosh's BM25F with the Robertson/Spärck Jones idf (as in Lucene and
-    bm25s): a word in most passages weighs next to nothing, where Whoosh's
-    log(N/(n+1)) + 1 still gives it 1."""
+    """Whoosh's BM25F with our idf (weights.idf)."""
 
     def idf(self, searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        docs = parent.doc_count_all()
-        return log(1 + (docs - n + 0.5) / (n + 0.5))
+        return idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 
 
 def weighting() -> scoring.WeightingModel:
@@ -63,7 +50,7 @@ class Ranking:
 
     total: int
     every_word: int  # passages holding every word (the first tier)
-    docnums: tuple[tuple[int, float], ...]
+    scored: tuple[tuple[int, float], ...]  # (docnum, score) pairs
     more_in_doc: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,17 +64,57 @@ def rank(
         need = need * 4  # room for the passages that collapsing hides
     vectors = vectors_for(searcher, K1, B)
     if by_date:  # relevance only orders the passages of one date: no feedback
-        dates = sorting.dates_for(searcher)
-        found = sorting.newest_first(vectors, dates, parsed.query, parsed.every_word, need)
+        found = newest_first(vectors, dates_for(searcher), parsed.query, parsed.every_word, need)
         return _page(searcher, *found, offset, count, need, per_doc)
     feedback_on = parsed.clauses >= FEEDBACK_MIN_CLAUSES and FEEDBACK_PASSAGES > 0
     depth = max(need, FEEDBACK_DEPTH) if feedback_on else need
     # The every-word tier holds for questions too: on Cranfield's, dropping it
     # gains 0.3% MAP, and a coordination factor instead loses 2%.
-    ranked, total, every_n = vectors.top(parsed.query, parsed.every_word, depth)
+    ranked, total, every_n = top(vectors, parsed.query, parsed.every_word, depth)
     if feedback_on and total >= FEEDBACK_MIN_MATCHES:
         ranked = _rerank(vectors, ranked, every_n, parsed.weight)
     return _page(searcher, ranked, total, every_n, offset, count, need, per_doc)
+
+
+def tier_order(ids: np.ndarray, scores: np.ndarray, tier: np.ndarray | None, dates=None):
+    """The ranking order of passages `ids` (indexes into them): every-word matches
+    (`tier`; None when all are) first, then by score, then by passage number;
+    newest `dates` first above all when given."""
+    later = _later(tier, len(ids))
+    keys = (ids, -scores, later) if dates is None else (ids, -scores, later, -dates)
+    return np.lexsort(keys)
+
+
+def _later(tier: np.ndarray | None, size: int) -> np.ndarray:
+    """1 for a passage outside the every-word tier, else 0."""
+    return np.zeros(size, np.int8) if tier is None else (~tier).astype(np.int8)
+
+
+def top(
+    vectors: Vectors, query: wq.Query, every: wq.Query | None, need: int
+) -> tuple[list[tuple[int, float]], int, int]:
+    """The best `need` passages, those matching `every` first; with the number
+    of matching passages and of those matching `every`."""
+    scored = vectors.evaluate(query)
+    candidates, scores = scored.ids, scored.values
+    if vectors.deletions:
+        live = vectors.live[candidates]
+        candidates, scores = candidates[live], scores[live]
+    total = len(candidates)
+    if not total:
+        return [], 0, 0
+    tier = vectors.evaluate(every).at(candidates)[0] if every is not None else None
+    every_n = int(np.count_nonzero(tier)) if tier is not None else total
+    scores = scores.astype(np.float64)
+    if len(candidates) > need:
+        # Keep the best `need` by (tier, score), ties at the cut included.
+        key = scores - _later(tier, total) * (scores.max() - scores.min() + 1.0)
+        cut = np.partition(key, len(key) - need)[len(key) - need]
+        keep = key >= cut
+        candidates, scores = candidates[keep], scores[keep]
+        tier = tier[keep] if tier is not None else None
+    order = tier_order(candidates, scores, tier)[:need]
+    return [(int(candidates[i]), float(scores[i])) for i in order], total, every_n
 
 
 def _page(searcher, ranked, total: int, every_n: int, offset, count, need, per_doc) -> Ranking:
@@ -99,7 +126,7 @@ def _page(searcher, ranked, total: int, every_n: int, offset, count, need, per_d
     return Ranking(
         total=total,
         every_word=every_n,
-        docnums=tuple(ranked[offset : offset + count]),
+        scored=tuple(ranked[offset : offset + count]),
         more_in_doc=more,
     )
 
@@ -118,14 +145,10 @@ def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, weight: floa
     # expansion (1 - λ) / λ of that.
     scale = weight * (1.0 - FEEDBACK_WEIGHT) / FEEDBACK_WEIGHT
     rescored = [(d, s + scale * float(x)) for (d, s), x in zip(head, extra, strict=True)]
-    cut = min(every_n, len(rescored))
-    rescored[:cut] = sorted(rescored[:cut], key=_by_score)
-    rescored[cut:] = sorted(rescored[cut:], key=_by_score)
-    return rescored + ranked[FEEDBACK_DEPTH:]
-
-
-def _by_score(hit: tuple[int, float]) -> tuple[float, int]:
-    return -hit[1], hit[0]
+    ids = np.fromiter((d for d, _ in rescored), np.int64, len(rescored))
+    scores = np.fromiter((s for _, s in rescored), np.float64, len(rescored))
+    order = tier_order(ids, scores, np.arange(len(rescored)) < every_n)
+    return [rescored[i] for i in order] + ranked[FEEDBACK_DEPTH:]
 
 
 def _collapse(searcher, ranked: list[tuple[int, float]], per_doc: int):
@@ -141,3 +164,60 @@ def _collapse(searcher, ranked: list[tuple[int, float]], per_doc: int):
         else:
             hidden[doc] = hidden.get(doc, 0) + 1
     return kept, hidden
+
+
+def dates_for(searcher) -> np.ndarray:
+    """Each passage's date as YYYYMMDD (0 when unknown), made on first use."""
+    found = getattr(searcher, "_seedsearch_dates", None)
+    if found is None:
+        found = _read_dates(searcher.reader())
+        searcher._seedsearch_dates = found
+    return found
+
+
+def _read_dates(reader) -> np.ndarray:
+    dates = np.zeros(reader.doc_count_all(), dtype=np.int64)
+    for seg, base in reader.leaf_readers():
+        count = seg.doc_count_all()
+        dates[base : base + count] = _column(seg, count)
+    return dates
+
+
+def _column(seg, count: int) -> np.ndarray:
+    """One segment's dates: its raw fixed-width bytes at once when Whoosh stores
+    them so (one read instead of a Python call per passage), else value by value."""
+    column = seg.column_reader("date", translate=False)
+    raw = getattr(column, "_dbfile", None)
+    if raw is not None and getattr(column, "_fixedlen", 0) == _DATE_BYTES.itemsize:
+        stored = column._count
+        values = np.zeros(count, dtype=np.int64)
+        data = raw.get(column._basepos, stored * _DATE_BYTES.itemsize)
+        values[:stored] = np.frombuffer(data, dtype=_DATE_BYTES)
+        values[stored:] = column._default
+        return values
+    return np.fromiter(column, dtype=np.int64, count=count)
+
+
+def newest_first(
+    vectors, dates: np.ndarray, query: wq.Query, every: wq.Query | None, need: int
+) -> tuple[list[tuple[int, float]], int, int]:
+    """The first `need` matching passages by date, newest first; within a date,
+    every-word matches first, then by score. With the numbers of matching
+    passages and of every-word matches, as Vectors.top gives them."""
+    scored = vectors.evaluate(query)
+    candidates = np.flatnonzero(scored.mask)
+    total = len(candidates)
+    if not total:
+        return [], 0, 0
+    tier = vectors.evaluate(every).mask[candidates] if every is not None else None
+    every_n = int(tier.sum()) if tier is not None else total
+    when = dates[candidates]
+    if total > need:
+        # Keep the passages of the `need` newest dates (ties at the cut included).
+        cut = np.partition(when, total - need)[total - need]
+        keep = when >= cut
+        candidates, when = candidates[keep], when[keep]
+        tier = tier[keep] if tier is not None else None
+    scores = scored.score[candidates].astype(np.float64)
+    order = tier_order(candidates, scores, tier, when)[:need]
+    return [(int(candidates[i]), float(scores[i])) for i in order], total, every_n

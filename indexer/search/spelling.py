@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..analysis import ANALYZER, WORD_RE, analyze, fold, stem
-from ..schema import SEARCH_FIELDS
+from ..schema import SEARCH_FIELDS, term_text
 
 # Operators, field names and patterns are not words to correct.
 _SKIP_AFTER = re.compile(r"[*?~:]")
@@ -59,7 +59,7 @@ def correct(word: str, searcher) -> str | None:
             return surface_form(stem(other), searcher)
     target = stem(folded)
     for distance in (1, 2) if len(folded) > 4 else (1,):
-        found = [_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
+        found = [term_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
         found = [w for w in found if w != target]
         if found:
             best = max(found, key=lambda w: (reader.doc_frequency("body", w), w))
@@ -78,10 +78,6 @@ def surface_form(term: str, searcher) -> str | None:
         if t.text == term:
             return text[t.startchar : t.endchar].lower()
     return None
-
-
-def _text(word) -> str:
-    return word.decode("utf-8") if isinstance(word, bytes) else word
 
 
 def suggest(text: str, searcher) -> str | None:

@@ -22,7 +22,7 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from ..readers import READERS
+from ..formats import BY_SUFFIX
 
 # The events asked of the kernel. Not opens, reads or closes without a write:
 # a build reads every file, and must not wake the watcher up again.
@@ -90,7 +90,7 @@ class Relevance:
         parts = Path(relative).parts
         if any(part.startswith(".") for part in parts):
             return False  # hidden files and folders are never indexed
-        return is_directory or Path(relative).suffix.lower() in READERS
+        return is_directory or Path(relative).suffix.lower() in BY_SUFFIX
 
 
 def _inside(path: str, folder: str) -> bool:
