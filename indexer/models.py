@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from urllib.parse import quote, urlencode
+
+DOCUMENT_PATH = "/doc/"  # where the web app shows a document; hits link into it
 
 
 @dataclass(frozen=True)
@@ -311,3 +314,9 @@ class BuildReport:
     def format_lines(self) -> list[str]:
         """One line per format the build read or skipped."""
         return [count.line() for count in self.formats]
+
+
+def passage_url(doc: str, ordinal: int, q: str = "") -> str:
+    """Where the web app shows a passage in its document."""
+    query = "?" + urlencode({"q": q}) if q else ""
+    return f"{DOCUMENT_PATH}{quote(doc)}{query}#p{ordinal}"

@@ -5,7 +5,6 @@ reliability tests."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
@@ -18,12 +17,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+
+from indexer.processes import die_with_parent
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0  # seconds; a cold 2-core CI box may be slow to import
 STOP_TIMEOUT = 15.0
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _start(args: list[str], log_path: Path, env: dict[str, str] | None, timeout:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **(env or {})},
                 start_new_session=True,  # its own process group, stopped as one
-                preexec_fn=_die_with_parent,
+                preexec_fn=partial(die_with_parent, signal.SIGTERM, os.getpid()),
             )
         server = LiveServer(f"http://{HOST}:{port}", port, process, log_path)
         if _wait_until_up(server, timeout):
@@ -116,14 +117,6 @@ def _start(args: list[str], log_path: Path, env: dict[str, str] | None, timeout:
         if "in use" not in server.log():
             break
     raise RuntimeError(f"seedsearch serve did not start:\n{server.log()}")
-
-
-def _die_with_parent() -> None:
-    """In the child: on Linux, get SIGTERM when the test process dies, so a killed
-    test run leaves no server behind (gunicorn then stops its workers)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until_up(server: LiveServer, timeout: float) -> bool:

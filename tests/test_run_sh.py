@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
+from indexer.processes import die_with_parent
 from tests.conftest import ROOT
-from tests.live_server import HOST, _die_with_parent, free_port, stop
+from tests.live_server import HOST, free_port, stop
 
 SETUP_TIMEOUT = 240.0  # seconds: venv, pip, indexing seeds/ and gunicorn's start
 GUNICORN_LINE = re.compile(r"^\[[^\]]+\] \[\d+\] \[INFO\] ")
@@ -52,7 +55,7 @@ def run_serve_until_it_answers(clone: Path, port: int) -> tuple[str, str]:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=partial(die_with_parent, signal.SIGTERM, os.getpid()),
         )
     try:
         deadline = time.monotonic() + SETUP_TIMEOUT

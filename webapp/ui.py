@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from indexer.errors import BadQuery
 from indexer.formats import BY_NAME, format_of
 from indexer.formats import label as format_label
+from indexer.models import DOCUMENT_PATH
 
 from .engine import engine, examples
 from .params import exact_requested, filters_given, query_from_args, query_text
@@ -78,7 +79,7 @@ def help_page():
     return render_template("help.html", q=query_text(request.args))
 
 
-@bp.get("/doc/<path:doc>")
+@bp.get(DOCUMENT_PATH + "<path:doc>")
 def document(doc: str):
     """A whole document as its passages; with ?q= every match is marked."""
     text = query_text(request.args)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..analysis import MAX_TOKEN_CHARS
 from ..models import Block, Document, Passage, Split
 from ..readers.base import Unreadable
+from ..sentences import sentence_spans
 
 MAX_WORDS = 200  # paragraphs longer than this are split ...
 MIN_WORDS = 80  # ... into windows of at least this many words where possible
@@ -29,9 +30,6 @@ DATA_SHARE = 0.5  # a paragraph mostly made of such runs is not prose
 
 _WORD = re.compile(r"\w+")
 _NONSPACE = re.compile(r"\S+")
-# A sentence ends at . ! ? or … (plus closing quotes/brackets) before whitespace
-# and something that can start a sentence.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Ý])")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CREDIT = re.compile(
     r"©|/|\b(?:rights reserved|photos?|photograph|credit|courtesy|image|getty|reuters"
@@ -172,20 +170,6 @@ def is_caption(block: Block) -> bool:
         and not _TERMINAL.search(block.text)
         and bool(_CREDIT.search(block.text))
     )
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of text[start:end], whitespace excluded."""
-    end = len(text) if end is None else end
-    spans, begin = [], start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        spans.append((begin, match.end()))
-        begin = match.end()
-        while begin < end and text[begin].isspace():
-            begin += 1
-    if begin < end:
-        spans.append((begin, end))
-    return spans
 
 
 def _paragraphs(document: Document) -> tuple[list[_Para], int, int]:

@@ -1,48 +1,31 @@
-"""Build and update the index: the only module that writes it."""
+"""Build and update the index: plan, write a new generation (serially or on
+every core), record what was done and publish it atomically."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..errors import BuildError, IndexBroken
+from ..errors import BuildError
 from ..index import generations
-from ..index.meta import BuildRecord, DocMeta, IndexMeta, read_meta, write_meta
+from ..index.meta import BuildRecord, IndexMeta, write_meta
 from ..models import BuildReport, count_formats
-from ..readers import content_hash, doc_id, find_files
+from ..readers import doc_id, find_files
 from ..schema import build_schema
 from ..storage.writer import PackWriter
-from .documents import Tally, add_files, write_parallel
+from .documents import Tally, add_files
 from .moves import copy_moves
+from .parallel import write_parallel
+from .plan import Plan, Previous, nothing_to_do, plan_changes, previous_generation
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
-
-
-@dataclass(frozen=True)
-class Move:
-    """A file renamed or moved: a document gone from `old` whose content is now at `new`."""
-
-    old: str
-    new: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What a build has to do; a full build has no previous documents."""
-
-    changed: list[tuple[Path, str]]  # (path, doc id) to read and (re)index
-    removed: list[str]
-    unchanged: dict[str, DocMeta]
-    moved: list[Move] = field(default_factory=list)
 
 
 def build_index(
@@ -84,13 +67,13 @@ def _build_locked(
     procs: int | None,
     started: float,
 ) -> BuildReport:
-    previous = _previous(index_root, full)
+    previous = previous_generation(index_root, full)
     walk_warnings: list[str] = []
     files = [(p, doc_id(p, source)) for p in find_files(source, walk_warnings)]
     if strict and walk_warnings:
         raise BuildError(f"--strict: {walk_warnings[0]}")
-    plan = _plan(files, previous)
-    if previous and _nothing_to_do(plan, previous[1], walk_warnings):
+    plan = plan_changes(files, previous)
+    if previous and nothing_to_do(plan, previous[1], walk_warnings):
         return BuildReport(
             unchanged=len(plan.unchanged),
             passages=sum(d.passages for d in plan.unchanged.values()),
@@ -127,87 +110,12 @@ def _record(report: BuildReport, full: bool) -> BuildRecord:
     )
 
 
-def _nothing_to_do(plan: _Plan, meta: IndexMeta, walk_warnings: list[str]) -> bool:
-    """No document changed, and the generation's record of skipped files still holds
-    (files that were skipped and are now gone must leave the status too)."""
-    recorded = meta.build.warnings if meta.build else ()
-    unchanged = not plan.changed and not plan.removed and not plan.moved
-    return unchanged and tuple(walk_warnings) == recorded
-
-
-def _previous(root: Path, full: bool) -> tuple[Path, IndexMeta] | None:
-    """The generation to update, or None when a full build is wanted or needed."""
-    if full:
-        return None
-    gen = generations.current_dir(root)
-    if gen is None or not gen.exists():
-        return None
-    try:
-        meta = read_meta(gen)
-    except IndexBroken:
-        return None  # a damaged index is rebuilt from scratch
-    if not meta.compatible() or not _readable(gen, meta):
-        return None
-    return gen, meta
-
-
-def _readable(gen: Path, meta: IndexMeta) -> bool:
-    """Whether a generation opens and holds the passages its metadata lists:
-    an update must not carry a damaged index forward."""
-    try:
-        ix = whoosh_index.open_dir(str(gen))
-        with ix.reader() as reader:
-            return reader.doc_count() == sum(d.passages for d in meta.documents.values())
-    except Exception:  # Whoosh raises many kinds on damaged files
-        return False
-
-
-def _plan(files: list[tuple[Path, str]], previous) -> _Plan:
-    """Compare content hashes with the previous generation's. A new document with
-    the content of one that is gone is a move (a rename, or its folder's)."""
-    if previous is None:
-        return _Plan(changed=files, removed=[], unchanged={})
-    known = previous[1].documents
-    seen = {doc for _, doc in files}
-    gone: dict[str, list[str]] = defaultdict(list)  # content hash -> documents gone
-    for doc in sorted(set(known) - seen):
-        gone[known[doc].sha].append(doc)
-    changed, unchanged, moved = [], {}, []
-    for path, doc in files:
-        old = known.get(doc)
-        sha = _hash(path) if old is not None or gone else None
-        if old is not None and sha == old.sha:
-            unchanged[doc] = old
-        elif old is None and gone.get(sha):
-            moved.append(Move(_pick_origin(gone[sha], doc), doc, path))
-        else:
-            changed.append((path, doc))
-    removed = sorted(doc for docs in gone.values() for doc in docs)
-    return _Plan(changed=changed, removed=removed, unchanged=unchanged, moved=moved)
-
-
-def _hash(path: Path) -> str | None:
-    try:
-        return content_hash(path.read_bytes())
-    except OSError:
-        return None  # reported when the build reads it
-
-
-def _pick_origin(candidates: list[str], new: str) -> str:
-    """Of the gone documents with the same content, the one `new` was moved from:
-    one with the same file name if any (a folder renamed), else the first."""
-    name = PurePosixPath(new).name
-    origin = next((d for d in candidates if PurePosixPath(d).name == name), candidates[0])
-    candidates.remove(origin)
-    return origin
-
-
 def _write(
     source: Path,
     scratch: Path,
     number: int,
-    previous: tuple[Path, IndexMeta] | None,
-    plan: _Plan,
+    previous: Previous | None,
+    plan: Plan,
     strict: bool,
     progress: Progress | None,
     procs: int | None,
@@ -248,8 +156,8 @@ def _write(
 def _write_serial(
     source: Path,
     scratch: Path,
-    previous: tuple[Path, IndexMeta] | None,
-    plan: _Plan,
+    previous: Previous | None,
+    plan: Plan,
     strict: bool,
     progress: Progress | None,
 ) -> Tally:

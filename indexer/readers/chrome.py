@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from .base import Unreadable
+from .base import Parsed, Unreadable
 from .decoding import decode
 
 MIN_PAGES = 4  # fewer pages in a folder say nothing about what repeats
@@ -19,19 +20,18 @@ MAX_PAGE_BYTES = 10 * 10**6
 _HTML = (".html", ".htm")
 
 
-def site_chrome(folder: Path) -> frozenset[str]:
-    """The blocks of text repeated across the HTML pages of `folder`."""
+def site_chrome(folder: Path, parse_html: Callable[[str], Parsed]) -> frozenset[str]:
+    """The blocks of text repeated across the HTML pages of `folder`, each page
+    read by `parse_html` (the HTML reader's, passed in: it calls this)."""
     try:
         stamp = folder.stat().st_mtime_ns  # pages added or removed: learn again
     except OSError:
         return frozenset()
-    return _learn(folder, stamp)
+    return _learn(folder, stamp, parse_html)
 
 
 @lru_cache(maxsize=32)
-def _learn(folder: Path, stamp: int) -> frozenset[str]:
-    from .html import parse_html  # html imports this module
-
+def _learn(folder: Path, stamp: int, parse_html: Callable[[str], Parsed]) -> frozenset[str]:
     try:
         pages = [
             (p.stat().st_size, p)

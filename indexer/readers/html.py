@@ -74,7 +74,7 @@ def read_html(data: bytes, doc: str, folder: Path | None = None) -> Parsed:
     """The main text of a page: headings become sections. Blocks repeated on most
     pages of its `folder` are the site's chrome and are left out."""
     parsed = parse_html(decode(data, doc))
-    chrome = site_chrome(folder) if folder is not None else frozenset()
+    chrome = site_chrome(folder, parse_html) if folder is not None else frozenset()
     if not chrome:
         return parsed
     parts = tuple(p for p in parsed.parts if p.text not in chrome)

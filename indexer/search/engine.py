@@ -1,5 +1,6 @@
 """The one search function: parse, run, rank, highlight. The CLI and the web
-app both call Engine; nothing else reads the index."""
+app both search through Engine, which opens the index once per process and
+follows new generations cheaply."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 from whoosh import index as whoosh_index
 
@@ -30,6 +30,7 @@ from ..models import (
     Query,
     SearchResult,
     count_formats,
+    passage_url,
 )
 from . import filters
 from .facets import count_facets
@@ -423,12 +424,6 @@ def _damaged(root: Path, exc: Exception) -> IndexBroken:
 
 def _since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
-
-
-def passage_url(doc: str, ordinal: int, q: str = "") -> str:
-    """Where the web app shows a passage in its document."""
-    query = "?" + urlencode({"q": q}) if q else ""
-    return f"/doc/{quote(doc)}{query}#p{ordinal}"
 
 
 def _check_paging(query: Query) -> None:

@@ -6,7 +6,7 @@ import re
 from html import escape
 
 from ..analysis import index_spans
-from ..build.passages import sentence_spans
+from ..sentences import sentence_spans
 from .parse import Marks
 
 SNIPPET_WORDS = 60  # about two sentences

@@ -4,9 +4,7 @@ watcher has threads (its observer), and forking a threaded process is unsafe."""
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
-import os
 import signal
 import threading
 import traceback
@@ -18,6 +16,7 @@ from pathlib import Path
 from ..build.run import build_index
 from ..errors import BuildLocked, SeedsearchError
 from ..models import BuildReport
+from ..processes import die_with_parent
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])  # each child starts with the indexer loaded
@@ -89,7 +88,7 @@ def _died(child: multiprocessing.process.BaseProcess) -> Outcome:
 
 
 def _child(source: Path, index_root: Path, full: bool, strict: bool, conn: Connection) -> None:
-    _die_with_parent()
+    die_with_parent()
     try:
         report = build_index(source, index_root, full=full, strict=strict)
         conn.send(("ok", report))
@@ -102,14 +101,3 @@ def _child(source: Path, index_root: Path, full: bool, strict: bool, conn: Conne
         conn.send(("error", f"the build failed: {exc.__class__.__name__}: {exc}"))
     finally:
         conn.close()
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this build when the fork server (gone with the watcher) dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:  # orphaned before prctl took effect
-        os._exit(1)

@@ -3,18 +3,19 @@ background process of `seedsearch serve --watch`, which dies with the server."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
 import warnings
+from functools import partial
 
+from ..processes import die_with_parent
 from .loop import Watcher, WatchOptions
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s"  # gunicorn's
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
-PR_SET_PDEATHSIG = 1
 
 
 def run_watcher(options: WatchOptions, quiet: bool = False) -> None:
@@ -48,13 +49,8 @@ def spawn_watcher(options: WatchOptions) -> subprocess.Popen:
     command += ["--source", str(options.source), "--index", str(options.index_root)]
     if options.poll is not None:
         command += ["--poll", str(options.poll)]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """In the child: SIGTERM when the server's main process exits, even by kill -9."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=partial(die_with_parent, signal.SIGTERM, os.getpid()),
+    )
