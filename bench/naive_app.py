@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import perf_naive
 from flask import Flask, jsonify, render_template_string, request
+
+from bench import perf_naive
 
 app = Flask(__name__)
 INDEX = Path(os.environ.get("NAIVE_INDEX", "work/index/naive-x1"))

@@ -1,8 +1,8 @@
 """seedsearch's performance benchmark (issue 5): index build, engine query latency and
 HTTP serving, side by side with a naive Whoosh approach, SQLite FTS5 and a hello route.
 
-    .venv/bin/python bench/perf.py            # full: ×1 and ×10 (+ ×32 build), ~30 min
-    .venv/bin/python bench/perf.py --quick    # ×1 only, short runs, under 2 minutes
+    .venv/bin/python -m bench.perf            # full: ×1 and ×10 (+ ×32 build), ~30 min
+    .venv/bin/python -m bench.perf --quick    # ×1 only, short runs, under 2 minutes
     add --write to update bench/RESULTS.md (performance section) and bench/latency.png,
     --profile to add py-spy profiles (always on in full mode),
     --reuse to query existing indexes in bench/work/ instead of rebuilding them,
@@ -136,7 +136,7 @@ def seedsearch_index_ok(path: Path) -> bool:
 
 
 def run_builds(mode: Mode, corpora: dict, reuse: bool, notes: list[str]) -> list[dict]:
-    import perf_build
+    from bench import perf_build
 
     cache_file = WORK / "perf-builds.json"
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
@@ -169,7 +169,7 @@ def run_builds(mode: Mode, corpora: dict, reuse: bool, notes: list[str]) -> list
 
 def big_build(corpora: dict, builds: list[dict], notes: list[str]) -> dict | None:
     """seedsearch alone on ×32 (≈1M verses), stopped after BIG_BUILD_LIMIT."""
-    import perf_build
+    from bench import perf_build
 
     c = corpora[32]
     path = index_path("seedsearch", 32)
@@ -195,9 +195,9 @@ def big_build(corpora: dict, builds: list[dict], notes: list[str]) -> dict | Non
 
 
 def run_queries(mode: Mode, corpus1: Path, notes: list[str]) -> dict:
-    import perf_query
-    from perf_queries import query_mix
-    from perf_report import latency_summary
+    from bench import perf_query
+    from bench.perf_queries import query_mix
+    from bench.perf_report import latency_summary
 
     out: dict[str, dict] = {}
     for copies in mode.query_scales:
@@ -242,8 +242,8 @@ def run_queries(mode: Mode, corpus1: Path, notes: list[str]) -> dict:
 def run_cold(mode: Mode, corpus1: Path, notes: list[str]) -> dict:
     """The mix twice in a fresh seedsearch process, with no warm-up (and the page cache
     dropped when running as root): first use against steady state."""
-    import perf_query
-    from perf_report import latency_summary
+    from bench import perf_query
+    from bench.perf_report import latency_summary
 
     out = {}
     for copies in mode.query_scales:
@@ -323,8 +323,8 @@ def serve_available() -> bool:
 
 
 def run_http(mode: Mode, corpus1: Path, notes: list[str]) -> tuple[list[dict], int]:
-    import perf_http
-    from perf_queries import query_mix, warmup_mix
+    from bench import perf_http
+    from bench.perf_queries import query_mix, warmup_mix
 
     mix = query_mix(corpus1, scale=HTTP_MIX_SCALE)  # enough URLs that few repeat within a run
     queries = {"seedsearch": [q.seedsearch() for q in mix], "naive": [q.whoosh() for q in mix]}
@@ -385,10 +385,10 @@ def _median_http(runs: list[dict], rss: list[float], pss: list[float]) -> dict:
 def run_profiles(corpus1: Path, search_copies: int) -> list[dict]:
     """py-spy on a ×1 build, a search loop and a serving worker under load; what was
     recorded, as {name, raw, kind} (see profile_tables)."""
-    import perf_http
-    import perf_profile
     import psutil
-    from perf_queries import query_mix
+
+    from bench import perf_http, perf_profile
+    from bench.perf_queries import query_mix
 
     out_dir = WORK / "profile"
     specs = []
@@ -428,7 +428,7 @@ def run_profiles(corpus1: Path, search_copies: int) -> list[dict]:
 
 def profile_tables(specs: list[dict]) -> list[str]:
     """Each recorded profile summarised as Markdown (stages, then hottest functions)."""
-    import perf_profile
+    from bench import perf_profile
 
     stages = {
         "build": perf_profile.BUILD_STAGES,
@@ -453,7 +453,7 @@ def code_fingerprint() -> str:
 
 def render(mode_name: str, write: bool) -> None:
     """Rewrite the report from a saved run (bench/work/perf-results-MODE.json)."""
-    import perf_report
+    from bench import perf_report
 
     results = json.loads((WORK / f"perf-results-{mode_name}.json").read_text())
     top = max(int(c) for c in results["queries"])
@@ -490,7 +490,6 @@ def main() -> None:
         "--render", metavar="MODE", help="only re-render the report of the last MODE run"
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(BENCH))
     if args.render:
         render(args.render, args.write)
         return
@@ -504,9 +503,8 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     fingerprint = code_fingerprint()
     load_before = os.getloadavg()[0]
-    import kjv
-    import perf_report
-    from perf_queries import query_mix
+    from bench import kjv, perf_report
+    from bench.perf_queries import query_mix
 
     scales = sorted({*mode.build_scales, *mode.query_scales, *mode.http_scales})
     scales += [32] if mode.big else []
@@ -527,7 +525,7 @@ def main() -> None:
             "indexer/ or webapp/ changed while this run was measuring: "
             "its rows may come from different versions of the code."
         )
-    command = ".venv/bin/python bench/perf.py" + "".join(
+    command = ".venv/bin/python -m bench.perf" + "".join(
         f" {a}" for a in sys.argv[1:] if a != "--write"
     )
     results = {

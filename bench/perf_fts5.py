@@ -7,7 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from kjv import paragraphs
+from bench.kjv import paragraphs
 
 SNIPPET = "snippet(p, 2, '<mark>', '</mark>', '…', 40)"
 

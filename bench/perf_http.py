@@ -128,9 +128,13 @@ def server_argv(system: str, index: Path, port: int) -> tuple[list[str], dict]:
         return [*argv, "--port", str(port), "--workers", str(WORKERS)], {}
     # The same gunicorn setup `seedsearch serve` uses: threaded workers, no preload, no
     # access log.
-    app = {"seedsearch": "webapp:create_app()", "naive": "naive_app:app", "hello": "hello_app:app"}
+    app = {
+        "seedsearch": "webapp:create_app()",
+        "naive": "bench.naive_app:app",
+        "hello": "bench.hello_app:app",
+    }
     worker = ["-k", "sync"] if sync else ["-k", "gthread", "--threads", str(THREADS)]
-    argv = [str(PYTHON), "-m", "gunicorn", "--chdir", str(BENCH), "-w", str(WORKERS), *worker]
+    argv = [str(PYTHON), "-m", "gunicorn", "--chdir", str(ROOT), "-w", str(WORKERS), *worker]
     argv += ["-b", f"127.0.0.1:{port}", "--graceful-timeout", "10", "--log-level", "warning"]
     return [*argv, app[name]], {"NAIVE_INDEX": str(index), "SEEDSEARCH_INDEX": str(index)}
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kjv import paragraphs
 from whoosh import index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.qparser import QueryParser
+
+from bench.kjv import paragraphs
 
 
 def schema() -> Schema:

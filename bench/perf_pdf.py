@@ -8,7 +8,7 @@ PDFium's text alone, our PDF reader (PDFium plus running heads, hyphenation,
 paragraphs, outline), and that reader plus passage splitting.
 
     apt-get install python3-doc libreoffice-writer-nogui
-    .venv/bin/python bench/perf_pdf.py [--pages 300] [--rounds 5]
+    .venv/bin/python -m bench.perf_pdf [--pages 300] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.makers writes the OpenDocument file
+from indexer.build.passages import passages_of
+from indexer.readers import parse_document
+from indexer.readers.html import parse_html
+from tests.makers.office import make_odt
 
-from indexer.build.passages import passages_of  # noqa: E402
-from indexer.readers import parse_document  # noqa: E402
-from indexer.readers.html import parse_html  # noqa: E402
-from tests.makers.office import make_odt  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DOCS = Path("/usr/share/doc/python3/html/library")
 CACHE = Path(tempfile.gettempdir()) / "seedsearch-bench-pdf"

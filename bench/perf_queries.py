@@ -9,8 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from kjv import paragraphs
 from whoosh.analysis import STOP_WORDS
+
+from bench.kjv import paragraphs
 
 SEED = 5
 WARMUP_SEED = 55

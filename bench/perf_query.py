@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 import psutil
-from perf_queries import MixQuery, query_mix, warmup_mix
+
+from bench.perf_queries import MixQuery, query_mix, warmup_mix
 
 
 def seedsearch_runner(index: Path) -> Callable[[MixQuery], int]:
@@ -42,13 +43,13 @@ def seedsearch_runner(index: Path) -> Callable[[MixQuery], int]:
 
 
 def naive_runner(index: Path) -> Callable[[MixQuery], int]:
-    import perf_naive
+    from bench import perf_naive
 
     return lambda q: perf_naive.search(index, q.whoosh())["total"]
 
 
 def fts5_runner(index: Path) -> Callable[[MixQuery], int]:
-    import perf_fts5
+    from bench import perf_fts5
 
     db = perf_fts5.connect(index)
     return lambda q: perf_fts5.search(db, q.fts5())["total"]

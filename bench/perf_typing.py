@@ -16,8 +16,8 @@ server in turn, ROUNDS rounds in rotating order. The machine is shared: compare
 the forms of one run, not runs. Run after `./run.sh test` and
 `.venv/bin/pip install -e '.[bench]'`:
 
-    .venv/bin/python bench/perf_typing.py            # seed and the King James Bible ×1
-    .venv/bin/python bench/perf_typing.py --json     # the figures as JSON
+    .venv/bin/python -m bench.perf_typing            # seed and the King James Bible ×1
+    .venv/bin/python -m bench.perf_typing --json     # the figures as JSON
 """
 
 from __future__ import annotations
@@ -37,18 +37,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import kjv
+from indexer.build.run import build_index
+from indexer.errors import BadQuery
+from indexer.models import Query
+from indexer.search.engine import Engine
+from tests.live_server import live_server
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work" / "typing"
-sys.path.insert(0, str(ROOT))
-
-import kjv  # noqa: E402 - bench/ is the script's folder
-
-from indexer.build.run import build_index  # noqa: E402
-from indexer.errors import BadQuery  # noqa: E402
-from indexer.models import Query  # noqa: E402
-from indexer.search.engine import Engine  # noqa: E402
-from tests.live_server import live_server  # noqa: E402
 
 FORMS = {
     "flat": lambda q: "/api/search?" + urlencode({"q": q}),

@@ -2,7 +2,7 @@
 gunicorn's threaded workers, as `seedsearch serve` runs them, against the same apps under
 sync workers (the model before), in interleaved runs; then each under two slow clients.
 
-    .venv/bin/python bench/perf_workers.py [--runs 3] [--seconds 10] [--out FILE.json]
+    .venv/bin/python -m bench.perf_workers [--runs 3] [--seconds 10] [--out FILE.json]
 
 Prints a Markdown table of medians and gthread/sync ratios. Needs the ×1 corpus and the
 seedsearch ×1 index of bench/perf.py (it builds them when missing) and wrk.
@@ -20,10 +20,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-import kjv
-import perf_http
-from perf import PYTHON, ROOT, SEEDSEARCH, WORK, index_path, log, seedsearch_index_ok
-from perf_queries import query_mix, warmup_mix
+from bench import kjv, perf_http
+from bench.perf import PYTHON, ROOT, SEEDSEARCH, WORK, index_path, log, seedsearch_index_ok
+from bench.perf_queries import query_mix, warmup_mix
 
 SYSTEMS = ("seedsearch-sync", "seedsearch", "hello-sync", "hello")
 SLOW_CLIENTS = perf_http.WORKERS  # as many half-sent requests as there are workers

@@ -2,7 +2,7 @@
 (or $SEEDSEARCH_COLLECTIONS):
 seedsearch against bm25s and SQLite FTS5, on the same documents and questions.
 
-    .venv/bin/python bench/relevance.py [--collections DIR] [--variants] [--write]
+    .venv/bin/python -m bench.relevance [--collections DIR] [--variants] [--write]
 
 Indexes each collection through the normal build into a temporary folder, runs
 every judged topic through Engine.search (1000 passages, first passage per
@@ -32,7 +32,7 @@ JUDGED = ROOT / "tests" / "seed_queries.json"
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    from relevance_collection import collections_in, collections_root, read_collection
+    from bench.relevance_collection import collections_in, collections_root, read_collection
 
     root = (args.collections or collections_root(ROOT)).resolve()
     folders = collections_in(root) if root.is_dir() else []
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     text = _markdown(report, seconds)
     print(text)
     if args.write:
-        from relevance_report import write_section
+        from bench.relevance_report import write_section
 
         write_section(RESULTS, text, keep_variants=not args.variants)
         print(f"Wrote the relevance section of {RESULTS.relative_to(ROOT)}.")
@@ -72,8 +72,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _measure(collections, work: Path, variants: bool):
-    from relevance_engine import check_seed, index_collection
-    from relevance_report import Report
+    from bench.relevance_engine import check_seed, index_collection
+    from bench.relevance_report import Report
 
     timings: dict[str, float] = {}
     roots, reports = {}, []
@@ -94,11 +94,10 @@ def _measure(collections, work: Path, variants: bool):
 
 
 def _one_collection(collection, root: Path, timings: dict[str, float]):
-    from relevance_baselines import bm25s_run, fts5_run
-    from relevance_engine import run_topics
-    from relevance_plain import bm25_run
-    from relevance_report import CollectionReport, evaluate
-
+    from bench.relevance_baselines import bm25s_run, fts5_run
+    from bench.relevance_engine import run_topics
+    from bench.relevance_plain import bm25_run
+    from bench.relevance_report import CollectionReport, evaluate
     from indexer.search.engine import Engine
 
     name = collection.name
@@ -127,9 +126,9 @@ def _one_collection(collection, root: Path, timings: dict[str, float]):
 
 
 def _variant_rows(collections, roots):
-    from relevance_engine import rank_topics
-    from relevance_report import VariantRow, evaluate
-    from relevance_variants import VARIANTS
+    from bench.relevance_engine import rank_topics
+    from bench.relevance_report import VariantRow, evaluate
+    from bench.relevance_variants import VARIANTS
 
     rows = []
     for variant in VARIANTS:
@@ -150,9 +149,9 @@ def _variant_rows(collections, roots):
 
 
 def _markdown(report, seconds: float) -> str:
-    from relevance_report import render
+    from bench.relevance_report import render
 
-    command = ".venv/bin/python bench/relevance.py " + shlex.join(sys.argv[1:])
+    command = ".venv/bin/python -m bench.relevance " + shlex.join(sys.argv[1:])
     return render(
         report,
         when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from relevance_collection import Collection
+from bench.relevance_collection import Collection
 
 # A run: query -> doc -> score (higher first), as ir-measures takes it.
 Run = dict[str, dict[str, float]]

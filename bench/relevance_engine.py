@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from relevance_collection import Collection
 from whoosh import index as whoosh_index
 
+from bench.relevance_collection import Collection
 from indexer.build.run import build_index
 from indexer.errors import SeedsearchError
 from indexer.index import generations as store

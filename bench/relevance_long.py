@@ -1,7 +1,7 @@
 """Long questions and pasted pages on the King James Bible: engine latency by
 length, up to a 10,000-character paste.
 
-    .venv/bin/python bench/relevance_long.py [--copies N ...] [--index DIR ...] [--write]
+    .venv/bin/python -m bench.relevance_long [--copies N ...] [--index DIR ...] [--write]
 
 Builds (or, with --index, reuses) an index of N Bibles (bench/kjv.py) under
 bench/work/ for each N, then times one warm Engine.search (parse, rank, feedback, spelling,
@@ -22,9 +22,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from relevance_report import END as SECTION_END
-from relevance_report import LEND as END
-from relevance_report import LSTART as START
+from bench.relevance_report import END as SECTION_END
+from bench.relevance_report import LEND as END
+from bench.relevance_report import LSTART as START
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -39,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     indexes = args.index or [_build(n) for n in args.copies]
     if len(indexes) != len(args.copies):
         raise SystemExit("Give one --index per --copies.")
-    from relevance import _machine
-
+    from bench.relevance import _machine
     from indexer.search.engine import Engine
 
     rows = []
@@ -65,8 +64,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _build(copies: int) -> Path:
-    from kjv import corpus
-
+    from bench.kjv import corpus
     from indexer.build.run import build_index
 
     source = corpus(WORK, copies).path
@@ -95,7 +93,7 @@ def _queries(source: str, rng: random.Random) -> dict[str, list[str]]:
 
 
 def _sources() -> dict[str, str]:
-    from kjv import corpus
+    from bench.kjv import corpus
 
     bible = "\n\n".join(
         re.sub(r"^#+ .*$", "", p.read_text("utf-8"), flags=re.M)
@@ -152,7 +150,7 @@ def _render(rows: list[dict], args, machine: str) -> str:
         START,
         "### Long questions and pasted pages (King James Bible)",
         "",
-        f"Measured {when} on {machine} with `.venv/bin/python bench/relevance_long.py "
+        f"Measured {when} on {machine} with `.venv/bin/python -m bench.relevance_long "
         f"--copies {copies}`. One warm `Engine.search` per query (parse, rank, "
         "feedback, spelling, 10 highlighted hits); each query distinct and timed when first "
         "asked (the first time its words' postings are read) and "

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import ir_measures
 from ir_measures import AP, P, R, nDCG
-from relevance_engine import SeedCheck
 
+from bench.relevance_engine import SeedCheck
 from indexer.search import parse as query
 from indexer.search import rank as ranking
 

@@ -1,11 +1,11 @@
 """seedsearch's reliability soak (issue 6): the long versions of the tests in
 tests/test_rebuild_while_serving.py, tests/test_fuzz.py and tests/test_bad_documents.py.
 
-    .venv/bin/python bench/soak.py                      # full run, ~10 minutes
-    .venv/bin/python bench/soak.py --write              # ... and rewrite bench/RELIABILITY.md
-    .venv/bin/python bench/soak.py --short --json F     # CI-sized run (a test calls this)
-    .venv/bin/python bench/soak.py --only kills,fuzz    # some sections
-    .venv/bin/python bench/soak.py --render F           # rewrite the report from a --json
+    .venv/bin/python -m bench.soak                      # full run, ~10 minutes
+    .venv/bin/python -m bench.soak --write              # ... and rewrite bench/RELIABILITY.md
+    .venv/bin/python -m bench.soak --short --json F     # CI-sized run (a test calls this)
+    .venv/bin/python -m bench.soak --only kills,fuzz    # some sections
+    .venv/bin/python -m bench.soak --render F           # rewrite the report from a --json
 
 Sections: `rebuild` (a real `seedsearch serve --workers 2` under 4 client threads while
 `seedsearch index` rebuilds, full and incremental, alternating two corpora), `kills`
@@ -42,12 +42,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from indexer.index import generations
+from indexer.index.meta import read_meta
+from tests.live_server import LiveServer, live_server, seedsearch_command
 
-from indexer.index import generations  # noqa: E402
-from indexer.index.meta import read_meta  # noqa: E402
-from tests.live_server import LiveServer, live_server, seedsearch_command  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 REPORT = ROOT / "bench" / "RELIABILITY.md"
 SEEDS = ROOT / "seeds"
@@ -662,8 +661,7 @@ def default_cost_index(work: Path) -> Path:
         shutil.copytree(generation, snapshot / generation.name, copy_function=os.link)
         (snapshot / generations.CURRENT).symlink_to(generation.name)
         return snapshot
-    sys.path.insert(0, str(ROOT / "bench"))
-    import kjv  # bench/kjv.py: the King James Bible from Debian's bible-kjv
+    from bench import kjv  # bench/kjv.py: the King James Bible from Debian's bible-kjv
 
     corpus = kjv.corpus(ROOT / "bench" / "work", 1)
     index = work / "kjv-x1"
@@ -1019,7 +1017,7 @@ def main() -> None:
     figures: dict = {
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": machine(),
-        "command": "python bench/soak.py " + " ".join(sys.argv[1:]),
+        "command": "python -m bench.soak " + " ".join(sys.argv[1:]),
         "plan": asdict(plan),
     }
     runners = {

@@ -6,7 +6,7 @@ timed from the moment the change is on disk to the first search that sees it;
 then a copy of 1,000 small files (time until all are searchable, and how many
 builds it took). Prints medians, 90th percentiles and the polling/inotify ratio.
 
-    .venv/bin/python bench/watch_latency.py [--changes 20] [--json out.json]
+    .venv/bin/python -m bench.watch_latency [--changes 20] [--json out.json]
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.live_server import LiveServer, live_server
 
-from tests.live_server import LiveServer, live_server  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MODES = {"inotify": [], "polling 0.5 s": ["--poll", "0.5"], "polling 2 s": ["--poll", "2"]}
 TIMEOUT = 120.0

@@ -343,7 +343,7 @@ def test_a_full_disk_fails_the_build_clearly_and_keeps_serving_the_old_index(tmp
 def test_soak_script_short_mode_runs_clean(tmp_path):
     out = tmp_path / "soak.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "soak.py"), "--short", "--json", str(out)],
+        [sys.executable, "-m", "bench.soak", "--short", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,

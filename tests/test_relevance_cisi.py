@@ -5,17 +5,15 @@ bm25s setup; bench/relevance.py checks that the two agree)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from bench.relevance_collection import collections_root, read_collection
+from bench.relevance_engine import index_collection, rank_topics
+from bench.relevance_plain import bm25_run, mean_scores
 
-sys.path.insert(0, str(ROOT / "bench"))
-from relevance_collection import collections_root, read_collection  # noqa: E402
-from relevance_engine import index_collection, rank_topics  # noqa: E402
-from relevance_plain import bm25_run, mean_scores  # noqa: E402
+from .conftest import ROOT
 
 CISI = collections_root(ROOT) / "cisi"
 MARGIN = 1.03  # issue 11's target: 3% above BM25 on MAP and nDCG@10

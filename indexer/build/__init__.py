@@ -1,0 +1,1 @@
+"""The build side: files -> passages -> segments of a new generation."""

@@ -1,0 +1,1 @@
+"""The search side: query -> ranked, highlighted hits, through Engine."""
