@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from bench.relevance_collection import Collection
 from indexer.build.run import build_index
 from indexer.errors import SeedsearchError
-from indexer.index import generations as store
+from indexer.index import generations
 from indexer.models import Query
 from indexer.search import parse as query
 from indexer.search import rank as ranking
@@ -70,7 +70,7 @@ def run_topics(engine: Engine, topics: dict[str, str]) -> EngineRun:
 def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
     """Every topic through query.parse and ranking.rank, the functions
     Engine.search calls, without its highlighting; deduplicated by document."""
-    gen_dir, _ = store.locate(index_root)
+    gen_dir, _ = generations.locate(index_root)
     searcher = whoosh_index.open_dir(str(gen_dir)).searcher(weighting=ranking.weighting())
     try:
         docs = {n: searcher.stored_fields(n)["doc"] for n in range(searcher.doc_count_all())}

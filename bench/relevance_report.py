@@ -11,7 +11,7 @@ from ir_measures import AP, P, R, nDCG
 
 from bench.relevance_engine import SeedCheck
 from indexer.search import parse as query
-from indexer.search import rank as ranking
+from indexer.search import weights
 
 # Shown name -> ir-measures measure. AP averages over the topics into MAP.
 MEASURES = {"MAP": AP, "nDCG@10": nDCG @ 10, "P@10": P @ 10, "R@100": R @ 100}
@@ -108,7 +108,7 @@ def render(report: Report, *, when: str, machine: str, command: str, seconds: fl
 
 
 def _defaults_paragraph() -> str:
-    r, q = ranking, query
+    r, q = weights, query
     fields = ", ".join(f"{k} ×{v:g}" for k, v in r.FIELD_BOOSTS.items())
     return (
         f"The defaults (`indexer/search/weights.py`): BM25F with k1 {r.K1:g}, "
