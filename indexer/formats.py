@@ -32,10 +32,28 @@ FORMATS = (
     ),
     Format("epub", "EPUB", (".epub",), "application/epub+zip", False),
     Format("odt", "OpenDocument", (".odt",), "application/vnd.oasis.opendocument.text", False),
+    # Photos and scans of pages, read by OCR; served as what each file is.
+    Format(
+        "image",
+        "Image",
+        (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif", ".bmp", ".webp"),
+        "",
+        True,
+    ),
 )
+_IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".webp": "image/webp",
+}
 BY_NAME = {f.name: f for f in FORMATS}
 BY_SUFFIX = {suffix: f for f in FORMATS for suffix in f.suffixes}
-ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}  # other names people type
+ALIASES = {"markdown": "md", "htm": "html", "text": "txt", "images": "image"}  # other names
 
 
 def format_of(path: PurePath | str) -> str:
@@ -43,6 +61,15 @@ def format_of(path: PurePath | str) -> str:
     suffix = PurePath(path).suffix.lower()
     known = BY_SUFFIX.get(suffix)
     return known.name if known else suffix.lstrip(".")
+
+
+def mimetype_of(path: PurePath | str) -> str:
+    """The media type a file of a known format is served as ("" when unknown)."""
+    suffix = PurePath(path).suffix.lower()
+    known = BY_SUFFIX.get(suffix)
+    if known is None:
+        return ""
+    return known.mimetype or _IMAGE_TYPES.get(suffix, "")
 
 
 def label(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 DOCUMENT_PATH = "/doc/"  # where the web app shows a document; hits link into it
 
@@ -18,6 +18,9 @@ class Block:
     level: int = 0
     item: bool = False  # a list item: short by nature, never a caption
     page: int = 0  # 1-based physical page of a paged format (PDF, DOCX ...); 0 when unpaged
+    # Where a later page begins inside the text: (offset in `text`, page), ascending.
+    breaks: tuple[tuple[int, int], ...] = ()
+    ocr: bool = False  # read by OCR from a page image
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,18 @@ class Document:
     page_labels: tuple[str, ...] = ()  # printed label of each physical page; () when unpaged
     notes: tuple[str, ...] = ()  # warnings that did not stop the reading ("3 pages are scans")
     blank_pages: int = 0  # pages without a text layer
+    ocr_pages: tuple[int, ...] = ()  # pages whose text OCR read
+    waiting: tuple[int, ...] = ()  # scanned pages OCR has not read yet
+
+    def page_starts(self) -> list[tuple[int, int]]:
+        """(offset in `text`, page) wherever the page changes, in text order."""
+        starts: list[tuple[int, int]] = []
+        for block in self.blocks:
+            later = ((block.start + offset, page) for offset, page in block.breaks)
+            for at, page in ((block.start, block.page), *later):
+                if page and (not starts or starts[-1][1] != page):
+                    starts.append((at, page))
+        return starts
 
     def page_label(self, page: int) -> str:
         """The printed label of a 1-based physical page ("" when unpaged)."""
@@ -55,10 +70,45 @@ class Passage:
     end: int
     page: int = 0  # the physical page the passage starts on; 0 when unpaged
     page_label: str = ""  # that page's printed label ("82", "xii")
+    # Later pages the passage runs onto: (offset in `text` where each begins, page, label).
+    pages: tuple[tuple[int, int, str], ...] = ()
+    ocr: bool = False  # some of its text was read by OCR (expect misread words)
 
     @property
     def id(self) -> str:
         return f"{self.doc}#p{self.ordinal}"
+
+
+PageMap = tuple[tuple[int, int, str], ...]  # (offset in a passage, page from there on, label)
+
+
+def page_at(page: int, label: str, pages: PageMap, offset: int) -> tuple[int, str]:
+    """The page (and its label) of the character at `offset` of a passage that starts
+    on `page` and runs onto `pages`."""
+    for at, later, later_label in pages:
+        if at > offset:
+            break
+        page, label = later, later_label
+    return page, label
+
+
+def pages_text(pages: PageMap) -> str:
+    """A passage's later pages as stored: "412:4 980:5:xii" (a label only when it
+    is not the page's number)."""
+    items = []
+    for at, page, label in pages:
+        own = "" if label == str(page) else ":" + quote(label, safe="")
+        items.append(f"{at}:{page}{own}")
+    return " ".join(items)
+
+
+def pages_from_text(text: str | None) -> PageMap:
+    """The stored form back: "412:4 980:5:xii" -> ((412, 4, "4"), (980, 5, "xii"))."""
+    out = []
+    for item in (text or "").split():
+        at, page, *label = item.split(":", 2)
+        out.append((int(at), int(page), unquote(label[0]) if label else page))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -120,8 +170,9 @@ class Hit:
     snippet: str
     text: str
     url: str
-    page: int | None = None  # the physical page the passage starts on (paged formats)
+    page: int | None = None  # the page of the first matched word (paged formats)
     page_label: str | None = None  # that page's printed label ("82", "xii")
+    ocr: bool = False  # the passage's text was read by OCR from a scan
 
     def to_json(self) -> dict:
         # Its fields are plain values: no need for asdict's deep copy of each.
@@ -301,13 +352,18 @@ class BuildReport:
     generation: int = 0
     moved: int = 0  # renamed or moved files: same content under a new document id
     formats: tuple[FormatCount, ...] = ()  # files read and skipped per format, this build
+    full: bool = False  # rebuilt from scratch rather than updated
+    ocr_pages: int = 0  # scanned pages OCR read in this build
+    ocr_waiting: int = 0  # scanned pages still waiting for OCR when it ended
+    ocr_problem: str = ""  # why OCR could not run (Tesseract or a language missing)
 
     def summary(self) -> str:
         moved = f"{self.moved} moved, " if self.moved else ""
+        ocr = f", {self.ocr_pages} pages read by OCR" if self.ocr_pages else ""
         return (
             f"{self.added} added, {self.updated} updated, {moved}{self.removed} removed, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped; {self.passages} passages, "
-            f"{self.duplicates} collapsed duplicates, {len(self.warnings)} warnings; "
+            f"{self.unchanged} unchanged, {self.skipped} skipped; {self.passages} passages"
+            f"{ocr}, {self.duplicates} collapsed duplicates, {len(self.warnings)} warnings; "
             f"{self.seconds:.2f}s"
         )
 

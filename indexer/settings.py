@@ -8,3 +8,5 @@ SOURCE_ENV = ENV_PREFIX + "SOURCE"
 INDEX_ENV = ENV_PREFIX + "INDEX"
 DEFAULT_SOURCE = "seeds"  # the folder of documents, relative to where seedsearch runs
 DEFAULT_INDEX = "index"  # the index folder
+OCR_LANG_ENV = ENV_PREFIX + "OCR_LANG"  # Tesseract languages, "eng+rus"
+OCR_TIMEOUT_ENV = ENV_PREFIX + "OCR_TIMEOUT"  # seconds one page may take

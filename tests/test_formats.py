@@ -12,6 +12,7 @@ from indexer.build.passages import passages_of
 from indexer.build.run import build_index
 from indexer.models import Query
 from indexer.readers import Unreadable, max_bytes, parse_document, read_document
+from indexer.readers.ocr import OcrSettings
 from indexer.search.engine import Engine
 from tests.makers.office import PAGE, make_docx, make_epub, make_odt
 from tests.makers.pdf import Line, column, make_pdf
@@ -114,15 +115,15 @@ def test_pdf_bookmarks_are_headings_and_sections():
 
 def test_pdf_scans_encrypted_and_damaged_files_are_named():
     scanned = make_pdf([[], []], images=[0, 1])
-    with pytest.raises(Unreadable, match=r"^scan\.pdf: no text layer; OCR it first$"):
-        parse_document("scan.pdf", ".pdf", scanned)
+    document = parse_document("scan.pdf", ".pdf", scanned)  # OCR has read nothing yet
+    assert (document.blocks, document.waiting, document.blank_pages) == ((), (1, 2), 2)
     with pytest.raises(Unreadable, match=r"^blank\.pdf: no text to index$"):
         parse_document("blank.pdf", ".pdf", make_pdf([[], []]))
     text = column(["Survey", "The field was surveyed in May."])
     half = make_pdf([text, [], []], images=[2])  # a blank page, then a scanned one
     document = parse_document("half.pdf", ".pdf", half)
     assert document.blank_pages == 1 and document.page_labels == ("1", "2", "3")
-    assert document.notes == ("half.pdf: 1 of 3 pages are images without text (scans?); OCR them",)
+    assert (document.waiting, document.ocr_pages, document.notes) == ((3,), (), ())
     with pytest.raises(Unreadable, match=r"^sealed\.pdf: encrypted PDF \(needs a password\)$"):
         parse_document("sealed.pdf", ".pdf", (FIXTURES / "encrypted.pdf").read_bytes())
     data = manual_pdf()
@@ -383,9 +384,9 @@ def formats_index(tmp_path_factory) -> Path:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_bytes(data)
     index = tmp_path_factory.mktemp("formats-index")
-    report = build_index(source, index, full=True, procs=1)
+    report = build_index(source, index, full=True, procs=1, ocr=OcrSettings(enabled=False))
     assert sorted(report.warnings) == [
-        "scan.pdf: no text layer; OCR it first",
+        "scan.pdf: no text layer, only scanned pages; not read: OCR is off",
         "sealed.pdf: encrypted PDF (needs a password)",
     ]
     assert report.format_lines() == [
@@ -431,9 +432,9 @@ def test_stats_list_formats_pages_and_skipped_files(formats_index):
         "html: 1 read",
         "odt: 1 read (2 pages)",
         "pdf: 1 read (4 pages), 2 skipped (1 encrypted PDF (needs a password), "
-        "1 no text layer; OCR it first)",
+        "1 no text layer, only scanned pages; not read: OCR is off)",
     ]
     assert stats.skipped == {
-        "scan.pdf": "scan.pdf: no text layer; OCR it first",
+        "scan.pdf": "scan.pdf: no text layer, only scanned pages; not read: OCR is off",
         "sealed.pdf": "sealed.pdf: encrypted PDF (needs a password)",
     }

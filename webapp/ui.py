@@ -7,7 +7,7 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 
 from indexer.errors import BadQuery
-from indexer.formats import BY_NAME, format_of
+from indexer.formats import BY_NAME, format_of, mimetype_of
 from indexer.formats import label as format_label
 from indexer.models import DOCUMENT_PATH
 
@@ -117,7 +117,8 @@ def source_file(doc: str):
     """The original file of an indexed document, from the indexed folder only."""
     path = engine().source_file(doc)
     known = BY_NAME.get(format_of(doc))
-    mimetype, download = (known.mimetype, not known.inline) if known else (UNKNOWN, True)
+    mimetype = mimetype_of(doc) or UNKNOWN
+    download = not known.inline if known else True
     response = send_file(
         path,
         mimetype=mimetype,

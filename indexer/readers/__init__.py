@@ -15,7 +15,7 @@ from pathlib import Path
 from ..formats import BY_SUFFIX, format_of
 from ..models import Document
 from .assembly import assemble
-from .base import Parsed, Part, Unreadable
+from .base import Parsed, Part, ScanTexts, Unreadable, no_scans
 from .html import read_html
 from .markdown import read_markdown
 from .text import read_text
@@ -25,11 +25,13 @@ __all__ = [
     "Parsed",
     "Part",
     "Reader",
+    "ScanTexts",
     "Unreadable",
     "content_hash",
     "doc_id",
     "find_files",
     "max_bytes",
+    "page_image",
     "parse_document",
     "read_bytes",
     "read_document",
@@ -45,19 +47,22 @@ class Reader:
     """How one format is read: its name, its reader and its default size cap."""
 
     format: str
-    read: Callable[..., Parsed]  # (data, doc), plus the file's folder when site_aware
+    read: Callable[..., Parsed]  # (data, doc), plus the file's folder or its scans' texts
     max_mb: int
     site_aware: bool = False  # reads the file's neighbours (HTML: what repeats is chrome)
+    # Has scanned pages, read by OCR: read() takes their texts, and page_image(data,
+    # page) renders a page for the engine.
+    page_image: Callable[[bytes, int], bytes] | None = None
 
 
 def _later(module: str, name: str) -> Callable[..., Parsed]:
     """A reader imported on first use: PDFium and python-docx take a while to load,
     and the web app, which never reads a file, needs neither."""
 
-    def read(*args):
+    def call(*args):
         return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args)
 
-    return read
+    return call
 
 
 _TEXT_MB = 10  # plain text larger than this takes minutes to index
@@ -67,10 +72,14 @@ _BY_FORMAT = {
     "html": Reader("html", read_html, _TEXT_MB, site_aware=True),
     # Page images and fonts make these large for little text: a 300-page
     # manual is 5-20 MB, a scanned report far more.
-    "pdf": Reader("pdf", _later("pdf", "read_pdf"), 200),
+    "pdf": Reader("pdf", _later("pdf", "read_pdf"), 200, page_image=_later("pdf", "page_image")),
     "docx": Reader("docx", _later("docx", "read_docx"), 100),
     "epub": Reader("epub", _later("epub", "read_epub"), 100),
     "odt": Reader("odt", _later("odt", "read_odt"), 100),
+    # A scanned page is a few MB as PNG; a multi-page TIFF of a report far more.
+    "image": Reader(
+        "image", _later("image", "read_image"), 100, page_image=_later("image", "page_image")
+    ),
 }
 READERS: dict[str, Reader] = {s: _BY_FORMAT[f.name] for s, f in BY_SUFFIX.items()}
 
@@ -134,6 +143,14 @@ def read_document(path: Path, root: Path) -> Document:
     return parse_document(doc_id(path, root), path.suffix, read_bytes(path, root), path.parent)
 
 
+def page_image(suffix: str, data: bytes, page: int) -> bytes:
+    """Page `page` (1-based) of a file with scanned pages, as an image for OCR."""
+    render = READERS[suffix.lower()].page_image
+    if render is None:
+        raise ValueError(f"{suffix} files have no page images")
+    return render(data, page)
+
+
 def read_bytes(path: Path, root: Path) -> bytes:
     """A file's bytes, or Unreadable when its name, size or permissions say no."""
     doc = doc_id(path, root)
@@ -158,17 +175,30 @@ def read_bytes(path: Path, root: Path) -> bytes:
         raise Unreadable(f"{doc}: cannot read ({exc.strerror or exc})", "cannot read") from None
 
 
-def parse_document(doc: str, suffix: str, data: bytes, folder: Path | None = None) -> Document:
+def parse_document(
+    doc: str,
+    suffix: str,
+    data: bytes,
+    folder: Path | None = None,
+    scans: Callable[[str], ScanTexts] | None = None,
+) -> Document:
     """Parse a file's bytes by its format; Unreadable if there is nothing to index.
-    `folder`, where the file lies, lets a reader compare it with its neighbours."""
+    `folder`, where the file lies, lets a reader compare it with its neighbours;
+    `scans` gives the OCR texts of a file's scanned pages by its content hash."""
     reader = READERS[suffix.lower()]
+    sha = content_hash(data)
     try:
-        parsed = reader.read(data, doc, folder) if reader.site_aware else reader.read(data, doc)
+        if reader.site_aware:
+            parsed = reader.read(data, doc, folder)
+        elif reader.page_image is not None:
+            parsed = reader.read(data, doc, scans(sha) if scans else no_scans)
+        else:
+            parsed = reader.read(data, doc)
     except RecursionError:
         raise Unreadable(f"{doc}: nested too deeply to parse", "nested too deeply") from None
-    if not any(p.text for p in parsed.parts) and not parsed.title.strip():
+    if not any(p.text for p in parsed.parts) and not parsed.title.strip() and not parsed.waiting:
         raise Unreadable(f"{doc}: no text to index", "no text")
-    return assemble(doc, parsed, content_hash(data), reader.format, Path(doc).stem)
+    return assemble(doc, parsed, sha, reader.format, Path(doc).stem)
 
 
 def content_hash(data: bytes) -> str:

@@ -17,7 +17,9 @@ def assemble(doc: str, parsed: Parsed, sha: str, fmt: str, fallback_title: str) 
     blocks, offset = [], 0
     for part in parts:
         end = offset + len(part.text)
-        blocks.append(Block(part.text, offset, end, part.level, part.item, part.page))
+        blocks.append(
+            Block(part.text, offset, end, part.level, part.item, part.page, part.breaks, part.ocr)
+        )
         offset = end + 2
     return Document(
         doc=doc,
@@ -30,4 +32,6 @@ def assemble(doc: str, parsed: Parsed, sha: str, fmt: str, fallback_title: str) 
         page_labels=parsed.page_labels,
         notes=parsed.notes,
         blank_pages=parsed.blank_pages,
+        ocr_pages=parsed.ocr_pages,
+        waiting=parsed.waiting,
     )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from .ocr import PageText
+
+# What OCR made of a page (1-based) of the file being read, or None if the page
+# has not been read yet: the build's cache of OCR text, looked up by the file's hash.
+ScanTexts = Callable[[int], PageText | None]
+
+
+def no_scans(_page: int) -> PageText | None:
+    """Scanned pages unread: OCR is off, or has not reached them."""
+    return None
 
 
 class Unreadable(Exception):
@@ -22,6 +34,9 @@ class Part:
     level: int = 0
     item: bool = False  # a list item or table cell: short by nature
     page: int = 0  # 1-based physical page; 0 when the format has none
+    # Where a later page begins inside the text: (offset, page), offsets ascending.
+    breaks: tuple[tuple[int, int], ...] = ()
+    ocr: bool = False  # read by OCR from a page image
 
 
 @dataclass(frozen=True)
@@ -34,3 +49,5 @@ class Parsed:
     page_labels: tuple[str, ...] = ()  # printed label per physical page
     notes: tuple[str, ...] = ()  # things worth a warning that did not stop reading
     blank_pages: int = 0  # pages without a text layer (scans)
+    ocr_pages: tuple[int, ...] = ()  # pages whose text OCR read
+    waiting: tuple[int, ...] = ()  # scanned pages OCR has not read yet

@@ -1,9 +1,11 @@
 """EPUB: the zip read with the standard library, its package file with lxml,
-and each chapter, in spine order, through the HTML reader."""
+and each chapter, in spine order, through the HTML reader; each spine document
+(a chapter file) is a page, so a hit says which one its words are in."""
 
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from urllib.parse import unquote
 
 from .base import Parsed, Part, Unreadable
@@ -31,15 +33,20 @@ def read_epub(data: bytes, doc: str) -> Parsed:
         opf = parse_xml(read_member(archive, opf_path, doc), doc, opf_path)
         title = squash(opf.findtext(".//dc:title", "", _NS))
         parts: list[Part] = []
+        page = 0
         for name in _spine(opf, posixpath.dirname(opf_path)):
             if name not in archive.NameToInfo:
                 continue  # a spine entry without its file: the rest still reads
+            page += 1  # each spine document is a page: where a hit's words are
             chapter = parse_html(decode(read_member(archive, name, doc), doc))
             if not any(p.level for p in chapter.parts) and chapter.title not in ("", title):
-                parts.append(Part(squash(chapter.title), 1))
-            parts.extend(chapter.parts)
+                parts.append(Part(squash(chapter.title), 1, page=page))
+            parts.extend(replace(p, page=page) for p in chapter.parts)
+    if page < 2:  # one document: nothing to tell apart
+        parts = [replace(p, page=0) for p in parts]
     date = iso_date(opf.findtext(".//dc:date", "", _NS))
-    return Parsed(title=title, parts=tuple(parts), date=date)
+    labels = tuple(str(n) for n in range(1, page + 1)) if page > 1 else ()
+    return Parsed(title=title, parts=tuple(parts), date=date, page_labels=labels)
 
 
 def _spine(opf, base: str) -> list[str]:

@@ -32,6 +32,7 @@ _CONTAINERS |= {f"{{{_TABLE}}}{n}" for n in ("table-header-rows", "table-row-gro
 _SKIPPED = {_t("note"), _t("tracked-changes"), _t("sequence-decls"), _t("bookmark-ref")}
 _SKIPPED |= {f"{{{_OFFICE}}}annotation", f"{{{_OFFICE}}}annotation-end"}  # comments
 _ITEMS = {_t("list-item"), _t("list-header"), f"{{{_TABLE}}}table-cell"}
+_PAGE_ENDS = "\ue000"  # in a paragraph's raw text: a soft page break was here
 
 
 def read_odt(data: bytes, doc: str) -> Parsed:
@@ -74,11 +75,11 @@ def _walk(node, pages: _Pages, item: bool) -> Iterator[Part]:
         if tag == _BREAK:
             pages.page += 1
         elif tag in (_PARAGRAPH, _HEADING):
-            start = pages.page
-            text = squash(CONTROLS.sub(" ", "".join(_inline(child, pages))))
+            first = pages.page
+            text, start, breaks = _paged(CONTROLS.sub(" ", "".join(_inline(child, pages))), first)
             level = _number(child.get(_t("outline-level")), 1) if tag == _HEADING else 0
             if text:
-                yield Part(text, min(max(level, 0), 6), item, start)
+                yield Part(text, min(max(level, 0), 6), item, start, breaks)
         elif tag in _CONTAINERS:
             yield from _walk(child, pages, item or tag in _ITEMS)
 
@@ -95,10 +96,28 @@ def _inline(node, pages: _Pages) -> Iterator[str]:
             yield " "
         elif tag == _BREAK:
             pages.page += 1
+            yield _PAGE_ENDS
         elif tag not in _SKIPPED and isinstance(tag, str):
             yield from _inline(child, pages)
         if child.tail:
             yield child.tail
+
+
+def _paged(raw: str, first: int) -> tuple[str, int, tuple[tuple[int, int], ...]]:
+    """A paragraph's text, squashed, with the page it starts on and where later
+    pages begin in it; `raw` marks each page end with _PAGE_ENDS."""
+    text, start, breaks = "", first, []
+    for n, piece in enumerate(raw.split(_PAGE_ENDS)):
+        words = squash(piece)
+        if not words:
+            continue
+        if not text:
+            start = first + n
+        else:
+            text += " "
+            breaks.append((len(text), first + n))
+        text += words
+    return text, start, tuple(breaks)
 
 
 def _number(value: str | None, default: int) -> int:

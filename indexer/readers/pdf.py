@@ -1,9 +1,12 @@
 """PDF through PDFium (pypdfium2): text per page in reading order, with the
 printed page labels, running headers and footers dropped and line-end
-hyphenation resolved against the rest of the document."""
+hyphenation resolved against the rest of the document. A page of images without
+text (a scan) is read by OCR: its text comes from the build's OCR cache, and
+`page_image` renders it for the engine."""
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import unicodedata
@@ -13,9 +16,11 @@ from collections.abc import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from .base import Parsed, Part, Unreadable
+from .base import Parsed, Part, ScanTexts, Unreadable, no_scans
 from .dates import iso_date
 from .decoding import squash
+from .ocr import DPI
+from .scanned import look_up
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
 RUNNING_SHARE = 0.4  # an edge line on this share of the pages is a running head
@@ -42,8 +47,12 @@ _BAD_TITLE = re.compile(
 )
 
 
-def read_pdf(data: bytes, doc: str) -> Parsed:
-    """The text of each page, as paragraphs and the outline's headings."""
+MAX_PIXELS = 40_000_000  # a page image larger than this (a poster at 300 dpi) is rendered smaller
+
+
+def read_pdf(data: bytes, doc: str, scans: ScanTexts = no_scans) -> Parsed:
+    """The text of each page, as paragraphs and the outline's headings; a scanned
+    page's text is what OCR read, if it has read it."""
     pdf = _open(data, doc)
     try:
         pages = [_page_text(pdf, i) for i in range(len(pdf))]
@@ -52,30 +61,59 @@ def read_pdf(data: bytes, doc: str) -> Parsed:
         outline = _outline(pdf)
     finally:
         pdf.close()
-    scans = sum(1 for p in pages if p is None)
-    if not any(pages):
-        if scans:
-            raise Unreadable(f"{doc}: no text layer; OCR it first", "no text layer")
+    scanned = [n for n, p in enumerate(pages, 1) if p is None]
+    found = look_up(scanned, scans)
+    for page, text in found.texts.items():
+        pages[page - 1] = text
+    if not any(pages) and not found.waiting:
+        if found.failures:
+            why = found.failures[0][1]
+            raise Unreadable(f"{doc}: no text layer, and OCR failed ({why})", "OCR failed")
         raise Unreadable(f"{doc}: no text to index", "no text")
     lines = _drop_running_heads([_lines(p or "") for p in pages])
     lines = _join_hyphens(lines)
-    parts = list(_parts(lines, outline))
+    parts = list(_parts(lines, outline, set(found.texts)))
     title = meta.get("Title", "").strip()
     if not title or _BAD_TITLE.search(title) or len(title) > 200:
         title = _first_line_title(lines)
-    notes = ()
-    if scans:
-        notes = (
-            f"{doc}: {scans} of {len(pages)} pages are images without text (scans?); OCR them",
-        )
     return Parsed(
         title=title,
         parts=tuple(parts),
         date=iso_date(meta.get("CreationDate", "")),
         page_labels=labels,
-        notes=notes,
-        blank_pages=scans,
+        notes=tuple(found.notes(doc)),
+        blank_pages=len(scanned),
+        ocr_pages=tuple(sorted(found.texts)),
+        waiting=found.waiting,
     )
+
+
+def pages_parts(pages: list[str], ocr: set[int]) -> list[Part]:
+    """The paragraphs of pages of plain text (OCR's), the way a PDF's pages are read:
+    running heads dropped, broken words joined, never across pages."""
+    lines = _join_hyphens(_drop_running_heads([_lines(p) for p in pages]))
+    return list(_parts(lines, {}, ocr))
+
+
+def page_image(data: bytes, page: int) -> bytes:
+    """Page `page` (1-based) rendered for OCR at 300 dpi in grey, as PGM bytes."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        sheet = pdf[page - 1]
+        try:
+            width, height = sheet.get_size()  # in points, 72 to the inch
+            scale = DPI / 72
+            pixels = width * height * scale * scale
+            if pixels > MAX_PIXELS:
+                scale *= math.sqrt(MAX_PIXELS / pixels)
+            bitmap = sheet.render(scale=scale, grayscale=True)
+            out = io.BytesIO()
+            bitmap.to_pil().save(out, format="PPM")
+            return out.getvalue()
+        finally:
+            sheet.close()
+    finally:
+        pdf.close()
 
 
 def _open(data: bytes, doc: str) -> pdfium.PdfDocument:
@@ -201,13 +239,17 @@ def _join_hyphens(pages: list[list[str]]) -> list[list[str]]:
     ]
 
 
-def _parts(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -> Iterator[Part]:
+def _parts(
+    pages: list[list[str]], outline: dict[int, list[tuple[int, str]]], ocr: set[int]
+) -> Iterator[Part]:
     """Each page's headings (from the outline) and paragraphs, never across pages."""
     for index, lines in enumerate(pages):
-        yield from _page_parts(lines, list(outline.get(index, ())), index + 1)
+        yield from _page_parts(lines, list(outline.get(index, ())), index + 1, index + 1 in ocr)
 
 
-def _page_parts(lines: list[str], headings: list[tuple[int, str]], page: int) -> list[Part]:
+def _page_parts(
+    lines: list[str], headings: list[tuple[int, str]], page: int, ocr: bool = False
+) -> list[Part]:
     parts = []
     for level, title in list(headings):
         if not any(_same_heading(line, title) for line in lines):
@@ -220,14 +262,14 @@ def _page_parts(lines: list[str], headings: list[tuple[int, str]], page: int) ->
         text = squash(" ".join(paragraph))
         paragraph.clear()
         if text:
-            parts.append(Part(text, page=page))
+            parts.append(Part(text, page=page, ocr=ocr))
 
     for line in lines:
         heading = next((h for h in headings if _same_heading(line, h[1])), None)
         if heading is not None:
             headings.remove(heading)
             flush()
-            parts.append(Part(squash(line), heading[0], page=page))
+            parts.append(Part(squash(line), heading[0], page=page, ocr=ocr))
         elif not line:
             flush()
         else:
