@@ -21,6 +21,10 @@ def build_schema() -> Schema:
         end=STORED,
         page=STORED,  # physical page the passage starts on (paged formats only)
         page_label=STORED,  # that page's printed label
+        # Later pages the passage runs onto, "412:4 980:5" (offset in body: page), so a
+        # hit reports the page of its words; absent when it stays on one page.
+        pages=STORED,
+        ocr=STORED,  # 1 when some of the text was read by OCR from a scan
         # Filters and facets: every folder above the document (one per line),
         # its format, its year, and its date as YYYYMMDD for sorting.
         folder=IDLIST(expression=r"[^\n]+"),

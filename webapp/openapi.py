@@ -409,13 +409,19 @@ def _hit() -> dict:
             "page": {
                 "type": ["integer", "null"],
                 "minimum": 1,
-                "description": "Physical page (from 1) the passage starts on, for paged "
-                "formats (PDF, DOCX, ODT); null otherwise. `/file/{doc}#page={page}` "
-                "opens a PDF there.",
+                "description": "Physical page (from 1) of the first matched word (the page "
+                "the passage starts on when nothing is marked), for paged formats (PDF, "
+                "DOCX, ODT, EPUB chapters, images); null otherwise. "
+                "`/file/{doc}#page={page}` opens a PDF there.",
             },
             "page_label": {
                 "type": ["string", "null"],
                 "description": 'That page\'s printed label ("82", "xii"); null when unpaged.',
+            },
+            "ocr": {
+                "type": "boolean",
+                "description": "The passage was read by OCR from a scanned page or an image: "
+                "expect misread words.",
             },
         },
         "One passage.",
@@ -472,7 +478,31 @@ def _status() -> dict:
                 "items": _object({"file": {"type": "string"}, "reason": {"type": "string"}}),
                 "description": "Every file the last build skipped, with the reason.",
             },
+            "ocr": _nullable(_ocr()),
         }
+    )
+
+
+def _ocr() -> dict:
+    return _object(
+        {
+            "enabled": {"type": "boolean", "description": "Builds read scans (no --no-ocr)."},
+            "langs": {"type": "string", "description": "Tesseract languages: eng+rus."},
+            "pages_read": {**COUNT, "description": "Scanned pages whose text OCR read."},
+            "pages_waiting": {**COUNT, "description": "Scanned pages not read yet."},
+            "files_waiting": {**COUNT, "description": "Files with pages not read yet."},
+            "seconds_left": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "Estimate at the rate measured so far; null before any page "
+                "was read, or while OCR cannot run.",
+            },
+            "problem": {
+                "type": ["string", "null"],
+                "description": "Why OCR cannot run: Tesseract or a language not installed.",
+            },
+        },
+        "Scanned pages and images, read by OCR; null when the index has none.",
     )
 
 

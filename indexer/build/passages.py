@@ -81,21 +81,29 @@ def split_document(document: Document) -> Split:
     for para in _merge_tiny(document.text, kept):
         for s, e in _windows(document.text, para.start, para.end):
             spans.extend((para, cs, ce) for cs, ce in _cut_long(document.text, s, e))
-    pages = _pages_of(document, spans)
-    passages = tuple(
-        Passage(
-            doc=document.doc,
-            ordinal=n,
-            title=document.title,
-            section=para.section,
-            text=document.text[start:end],
-            start=start,
-            end=end,
-            page=page,
-            page_label=document.page_label(page),
+    starts = document.page_starts()
+    ocr_blocks = [b for b in document.blocks if b.ocr]  # in text order, never overlapping
+    ocr_ends = [b.end for b in ocr_blocks]
+    passages = []
+    for n, (para, start, end) in enumerate(spans, 1):
+        page, later = _pages_of(starts, start, end)
+        labelled = tuple((at, n, document.page_label(n)) for at, n in later)
+        passages.append(
+            Passage(
+                doc=document.doc,
+                ordinal=n,
+                title=document.title,
+                section=para.section,
+                text=document.text[start:end],
+                start=start,
+                end=end,
+                page=page,
+                page_label=document.page_label(page),
+                pages=labelled,
+                ocr=_overlaps(ocr_blocks, ocr_ends, start, end),
+            )
         )
-        for n, ((para, start, end), page) in enumerate(zip(spans, pages, strict=True), 1)
-    )
+    passages = tuple(passages)
     return Split(passages=passages, captions=captions, duplicates=duplicates, not_prose=not_prose)
 
 
@@ -128,10 +136,25 @@ def _why_empty(document: Document) -> tuple[str, str]:
     return "no text", "no text to index"
 
 
-def _pages_of(document: Document, spans: list[tuple[_Para, int, int]]) -> list[int]:
-    """The page of the block each span starts in (merged paragraphs cross blocks)."""
-    starts = [b.start for b in document.blocks]
-    return [document.blocks[bisect.bisect_right(starts, s) - 1].page for _, s, _ in spans]
+def _pages_of(
+    starts: list[tuple[int, int]], start: int, end: int
+) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The page a span starts on, and where in it later pages begin (offsets
+    from its start): `starts` is the document's (offset, page) page changes."""
+    at = bisect.bisect_right(starts, (start, math.inf)) - 1
+    page = starts[at][1] if at >= 0 else 0
+    later = []
+    for offset, next_page in starts[at + 1 :]:
+        if offset >= end:
+            break
+        later.append((offset - start, next_page))
+    return page, tuple(later)
+
+
+def _overlaps(blocks: list[Block], ends: list[int], start: int, end: int) -> bool:
+    """Whether any of `blocks` (in order, `ends` their ends) overlaps [start, end)."""
+    at = bisect.bisect_right(ends, start)
+    return at < len(blocks) and blocks[at].start < end
 
 
 def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:

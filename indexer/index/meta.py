@@ -11,7 +11,7 @@ from pathlib import Path
 from ..analysis import ANALYZER_VERSION
 from ..errors import IndexBroken
 
-FORMAT_VERSION = 2  # 2: postings in pack files (indexer/storage)
+FORMAT_VERSION = 3  # 2: postings in pack files (indexer/storage); 3: page maps, OCR marks
 META_FILE = "seedsearch.json"
 
 
@@ -24,6 +24,19 @@ class DocMeta:
     date: str = ""  # the document's own date, else its file's modification date
     pages: int = 0  # physical pages of a paged format; 0 when unpaged
     blank_pages: int = 0  # of which without a text layer (scans)
+    ocr_pages: int = 0  # pages whose text OCR read
+    waiting: tuple[int, ...] = ()  # scanned pages OCR has not read yet
+
+
+@dataclass(frozen=True)
+class OcrRecord:
+    """How the last build read scanned pages, for the status's estimate."""
+
+    enabled: bool
+    langs: str
+    seconds_per_page: float  # measured over this index's pages so far; 0 before any
+    workers: int  # pages read at once
+    problem: str = ""  # why OCR cannot run: Tesseract or a language not installed
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class IndexMeta:
     format: int = FORMAT_VERSION
     analyzer: int = ANALYZER_VERSION
     build: BuildRecord | None = None  # None in generations written before it was recorded
+    ocr: OcrRecord | None = None  # None when no build of it met a scanned page
 
     def compatible(self) -> bool:
         return self.format == FORMAT_VERSION and self.analyzer == ANALYZER_VERSION
@@ -67,11 +81,16 @@ def read_meta(gen_dir: Path) -> IndexMeta:
     """The metadata of a generation; IndexBroken if it is unreadable."""
     try:
         raw = json.loads((gen_dir / META_FILE).read_text("utf-8"))
-        docs = {k: DocMeta(**v) for k, v in raw.pop("documents").items()}
+        docs = {
+            k: DocMeta(**{**v, "waiting": tuple(v.get("waiting", ()))})
+            for k, v in raw.pop("documents").items()
+        }
         build = raw.pop("build", None)
         if build is not None:
             build = BuildRecord(**{**build, "warnings": tuple(build.get("warnings", ()))})
-        return IndexMeta(documents=docs, build=build, **raw)
+        ocr = raw.pop("ocr", None)
+        ocr = OcrRecord(**ocr) if ocr is not None else None
+        return IndexMeta(documents=docs, build=build, ocr=ocr, **raw)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexBroken(
             f"The index at {gen_dir} is damaged ({exc.__class__.__name__}); "

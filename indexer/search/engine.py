@@ -30,6 +30,8 @@ from ..models import (
     Query,
     SearchResult,
     count_formats,
+    page_at,
+    pages_from_text,
     passage_url,
 )
 from . import filters
@@ -57,6 +59,7 @@ class PassageView:
     html: str
     page: int = 0  # the physical page the passage starts on (paged formats)
     page_label: str = ""
+    ocr: bool = False  # read by OCR from a scan
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,14 @@ class Engine:
     def _hit(self, state: _State, docnum: int, score: float, marks: Marks, q: str) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         text = fields["body"]
+        matches = find_matches(text, marks)
+        # The page of the first marked word: a passage may run across a page break.
+        page, label = page_at(
+            fields.get("page") or 0,
+            fields.get("page_label") or "",
+            pages_from_text(fields.get("pages")),
+            matches[0][0] if matches else 0,
+        )
         return Hit(
             id=fields["id"],
             doc=fields["doc"],
@@ -288,11 +299,12 @@ class Engine:
             section=fields["section"],
             ordinal=fields["ordinal"],
             score=round(score, 4),
-            snippet=snippet(text, find_matches(text, marks)),
+            snippet=snippet(text, matches),
             text=text,
             url=passage_url(fields["doc"], fields["ordinal"], q),
-            page=fields.get("page") or None,
-            page_label=fields.get("page_label") or None,
+            page=page or None,
+            page_label=label or None,
+            ocr=bool(fields.get("ocr")),
         )
 
     def document(self, doc: str, text: str = "") -> DocumentView:
@@ -322,6 +334,7 @@ class Engine:
                     html,
                     page=fields.get("page") or 0,
                     page_label=fields.get("page_label") or "",
+                    ocr=bool(fields.get("ocr")),
                 )
             )
         return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)
