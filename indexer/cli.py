@@ -13,10 +13,18 @@ import click
 from .build.run import build_index
 from .errors import BadQuery, SeedsearchError
 from .index.status import Count, Status, collect
-from .models import Query
+from .models import BuildReport, Query
+from .readers.ocr import OcrSettings, settings_from
 from .search import filters
 from .search.engine import MAX_PER_PAGE, Engine
-from .settings import DEFAULT_INDEX, DEFAULT_SOURCE, INDEX_ENV, SOURCE_ENV
+from .settings import (
+    DEFAULT_INDEX,
+    DEFAULT_SOURCE,
+    INDEX_ENV,
+    OCR_LANG_ENV,
+    OCR_TIMEOUT_ENV,
+    SOURCE_ENV,
+)
 
 source_option = click.option(
     "--source",
@@ -35,6 +43,46 @@ index_option = click.option(
     show_default=True,
     help="Index folder (env SEEDSEARCH_INDEX).",
 )
+
+
+def ocr_options(command):
+    """--no-ocr, --ocr-lang and --ocr-timeout, for the commands that build."""
+    command = click.option(
+        "--ocr-timeout",
+        type=click.FloatRange(min=1),
+        default=None,
+        metavar="SECONDS",
+        help=f"Time limit of OCR on one page (env {OCR_TIMEOUT_ENV})  [default: 120]",
+    )(command)
+    command = click.option(
+        "--ocr-lang",
+        default=None,
+        metavar="LANGS",
+        help=f"Tesseract languages of scans, joined by + (env {OCR_LANG_ENV})  [default: eng+rus]",
+    )(command)
+    return click.option(
+        "--no-ocr", is_flag=True, help="Leave scanned pages and images unread (no OCR)."
+    )(command)
+
+
+def ocr_settings(no_ocr: bool, ocr_lang: str | None, ocr_timeout: float | None) -> OcrSettings:
+    """The OCR settings from the options and the environment; a usage error if bad."""
+    try:
+        return settings_from(not no_ocr, ocr_lang, ocr_timeout)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def ocr_lines(report: BuildReport, settings: OcrSettings) -> list[str]:
+    """What a build left of the scanned pages, for the lines under its summary."""
+    if not report.ocr_waiting:
+        return []
+    pages = f"{report.ocr_waiting} scanned page{'s' if report.ocr_waiting != 1 else ''}"
+    if not settings.enabled:
+        return [f"{pages} not read: OCR is off (--no-ocr)"]
+    if report.ocr_problem:
+        return [f"{pages} not read: {report.ocr_problem}"]
+    return [f"{pages} still to read by OCR (`seedsearch index` or the watcher goes on)"]
 
 
 class QueryProblem(click.ClickException):
@@ -72,6 +120,7 @@ poll_option = click.option(
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--watch", is_flag=True, help="Then keep indexing changes until stopped.")
 @poll_option
+@ocr_options
 def index_command(
     source: Path,
     index_dir: Path,
@@ -80,46 +129,71 @@ def index_command(
     quiet: bool,
     watch: bool,
     poll: float | None,
+    no_ocr: bool,
+    ocr_lang: str | None,
+    ocr_timeout: float | None,
 ) -> None:
-    """Index the documents in SOURCE into INDEX, atomically."""
+    """Index the documents in SOURCE into INDEX, atomically; then read scanned
+    pages and images by OCR, publishing their text as it comes."""
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
+    ocr = ocr_settings(no_ocr, ocr_lang, ocr_timeout)
     if watch:
         # Imported here: watchdog and the fork server need not slow every other command.
         from .watching.loop import WatchOptions
         from .watching.run import run_watcher
 
-        options = WatchOptions(source, index_dir, poll=poll, full=full, strict=strict)
+        options = WatchOptions(source, index_dir, poll=poll, full=full, strict=strict, ocr=ocr)
         try:
             run_watcher(options, quiet)
         except SeedsearchError as exc:
             raise fail(exc) from None
         return
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-
+    files, pages = _Bar("Indexing"), _Bar("OCR (pages)")
     show_bar = not quiet and sys.stderr.isatty()
     try:
         report = build_index(
-            source, index_dir, full=full, strict=strict, progress=progress if show_bar else None
+            source,
+            index_dir,
+            full=full,
+            strict=strict,
+            progress=files.show if show_bar else None,
+            ocr=ocr,
+            ocr_progress=pages.show if show_bar else None,
         )
     except SeedsearchError as exc:
         raise fail(exc) from None
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        files.close()
+        pages.close()
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if report.ocr_problem and ocr.enabled:
+        click.echo(f"warning: OCR: {report.ocr_problem}", err=True)
     if not quiet:
         click.echo(report.summary())
-        for line in report.format_lines():
+        for line in report.format_lines() + ocr_lines(report, ocr):
             click.echo(f"  {line}")
+
+
+class _Bar:
+    """A progress bar on stderr, drawn from the first step on."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+        self.done = 0
+
+    def show(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command("search")
@@ -290,6 +364,8 @@ def status_text(index_dir: Path, status: Status) -> str:
             lines.append(f"last error  {watch.error} ({watch.failures} in a row)")
             if watch.retry_at:
                 lines.append(f"            next try at {watch.retry_at}")
+    if status.ocr is not None:
+        lines.append(f"ocr         {ocr_text(status.ocr)}")
     for title, counts in (("folder", status.folders), ("format", status.formats)):
         if counts:
             lines.append("")
@@ -299,6 +375,21 @@ def status_text(index_dir: Path, status: Status) -> str:
         lines.append(f"skipped ({len(status.skipped)})")
         lines += [f"  {s.file}: {s.reason}" for s in status.skipped]
     return "\n".join(lines)
+
+
+def ocr_text(ocr) -> str:
+    """ "12 pages read, 30 to go in 2 files (about 2 min); eng+rus" """
+    out = f"{ocr.pages_read:,} pages read"
+    if ocr.pages_waiting:
+        files = f"{ocr.files_waiting} file{'s' if ocr.files_waiting != 1 else ''}"
+        out += f", {ocr.pages_waiting:,} to go in {files}"
+        if ocr.problem:
+            out += f" (not read: {ocr.problem})"
+        elif not ocr.enabled:
+            out += " (not read: OCR is off)"
+        elif ocr.estimate():
+            out += f" ({ocr.estimate()})"
+    return f"{out}; {ocr.langs}"
 
 
 def _table(title: str, counts: tuple[Count, ...]) -> list[str]:

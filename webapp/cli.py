@@ -9,10 +9,20 @@ from pathlib import Path
 import click
 
 from indexer.build.run import build_index
-from indexer.cli import cli, fail, index_option, poll_option, source_option
+from indexer.cli import (
+    cli,
+    fail,
+    index_option,
+    ocr_lines,
+    ocr_options,
+    ocr_settings,
+    poll_option,
+    source_option,
+)
 from indexer.errors import IndexMissing, SeedsearchError
 from indexer.index import generations
 from indexer.index.watch import read_state
+from indexer.readers.ocr import OcrSettings
 
 from .auth import users as users_file
 from .auth.commands import token_group, user_group
@@ -54,6 +64,7 @@ def default_workers() -> int:
     help="Index changes to SOURCE as they happen, in one background process.",
 )
 @poll_option
+@ocr_options
 def serve_command(
     index_dir: Path,
     source: Path,
@@ -64,18 +75,22 @@ def serve_command(
     dev: bool,
     watch: bool,
     poll: float | None,
+    no_ocr: bool,
+    ocr_lang: str | None,
+    ocr_timeout: float | None,
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
-    ensure_index(index_dir, source)
+    ocr = ocr_settings(no_ocr, ocr_lang, ocr_timeout)
+    ensure_index(index_dir, source, ocr)
     warn_if_exposed(host, index_dir)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if watch:  # before gunicorn forks its workers: builds never run in one
-        start_watching(index_dir, source, poll)
+        start_watching(index_dir, source, poll, ocr)
     config = {"INDEX": str(index_dir), "SOURCE": str(source)}
     workers = workers or default_workers()
     where = f"http://{host}:{port}/"
@@ -116,7 +131,7 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: assume it reaches beyond this machine
 
 
-def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
+def start_watching(index_dir: Path, source: Path, poll: float | None, ocr: OcrSettings) -> None:
     """Start the watcher process, unless another already keeps the index up to date."""
     other = read_state(index_dir)
     if other is not None:
@@ -129,11 +144,12 @@ def start_watching(index_dir: Path, source: Path, poll: float | None) -> None:
     from indexer.watching.loop import WatchOptions  # here: see indexer.cli's index command
     from indexer.watching.run import spawn_watcher
 
-    spawn_watcher(WatchOptions(source, index_dir, poll=poll))
+    spawn_watcher(WatchOptions(source, index_dir, poll=poll, ocr=ocr))
 
 
-def ensure_index(index_dir: Path, source: Path) -> None:
-    """Build the index from `source` when `index_dir` has none yet."""
+def ensure_index(index_dir: Path, source: Path, ocr: OcrSettings) -> None:
+    """Build the index from `source` when `index_dir` has none yet. Scanned pages
+    wait: OCR takes seconds a page, and serving must not wait for it."""
     try:
         generations.locate(index_dir)
         return
@@ -151,12 +167,14 @@ def ensure_index(index_dir: Path, source: Path) -> None:
         )
     click.echo(f"No index at {index_dir} yet; indexing {source} ...", err=True)
     try:
-        report = build_index(source, index_dir)
+        report = build_index(source, index_dir, ocr=ocr, ocr_budget=0)
     except SeedsearchError as exc:
         raise fail(exc) from None
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary(), err=True)
+    for line in ocr_lines(report, ocr):
+        click.echo(f"  {line}", err=True)
 
 
 cli.add_command(user_group)

@@ -10,10 +10,14 @@ from pathlib import Path
 
 from ..errors import BuildError
 from ..index.meta import DocMeta
-from ..models import FormatCount
-from ..readers import Unreadable, format_of, parse_document, read_bytes, safe_name
+from ..models import FormatCount, Split, pages_text
+from ..readers import ScanTexts, Unreadable, format_of, parse_document, read_bytes, safe_name
 from .filing import filing
 from .passages import data_note, passages_of
+
+# How a build finds what OCR read on a file's scanned pages (by its content
+# hash); None when OCR is off and scanned pages are left unread.
+Scans = Callable[[str], ScanTexts] | None
 
 
 @dataclass
@@ -36,11 +40,13 @@ def add_files(
     tally: Tally,
     tick: Callable[[], None],
     replace: set[str] = frozenset(),
+    scans: Scans = None,
 ) -> None:
-    """Add each file's passages to `writer`, deleting old ones of docs in `replace`."""
+    """Add each file's passages to `writer`, deleting old ones of docs in `replace`.
+    Scanned pages OCR has not read yet are left out and counted as waiting."""
     for path, doc in files:
         try:
-            document, split = _read(path, doc, source)
+            document, split = _read(path, doc, source, scans)
         except Unreadable as exc:
             tally.warnings.append(str(exc))
             why = ((exc.reason, 1),)
@@ -53,7 +59,9 @@ def add_files(
             continue
         finally:
             tick()
-        _note(tally, [*document.notes, data_note(document, split)], strict)
+        _note(
+            tally, [*document.notes, data_note(document, split), _off_note(document, scans)], strict
+        )
         pages = len(document.page_labels)
         tally.formats.append(FormatCount(document.format, 1, 0, pages, document.blank_pages))
         if doc in replace:
@@ -68,6 +76,8 @@ def add_files(
                 end=p.end,
                 page=p.page or None,
                 page_label=p.page_label or None,
+                pages=pages_text(p.pages) or None,
+                ocr=1 if p.ocr else None,
                 folder="\n".join(filed.folders) or None,
                 format=filed.format,
                 year=filed.year,
@@ -84,19 +94,33 @@ def add_files(
             date=filed.date,
             pages=len(document.page_labels),
             blank_pages=document.blank_pages,
+            ocr_pages=len(document.ocr_pages),
+            waiting=document.waiting,
         )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates
 
 
-def _read(path: Path, doc: str, source: Path):
-    """A file's Document and its passages (at least one), or Unreadable saying why.
+def _read(path: Path, doc: str, source: Path, scans: Scans):
+    """A file's Document and its passages (at least one, unless all its text is
+    on scanned pages OCR will read), or Unreadable saying why.
 
     A library failing on a malformed file (a parser's own exception) is that
     file's problem, not the build's: it is skipped with the error named."""
     try:
-        document = parse_document(doc, path.suffix, read_bytes(path, source), path.parent)
-        return document, passages_of(document)
+        data = read_bytes(path, source)
+        document = parse_document(doc, path.suffix, data, path.parent, scans)
+        try:
+            return document, passages_of(document)
+        except Unreadable:
+            if not document.waiting:
+                raise
+        if scans is None:
+            raise Unreadable(
+                f"{doc}: no text layer, only scanned pages; not read: OCR is off",
+                "no text layer",
+            )
+        return document, Split(passages=())
     except (Unreadable, BuildError):
         raise
     except Exception as exc:
@@ -113,6 +137,17 @@ def _note(tally: Tally, notes: list[str], strict: bool) -> None:
         tally.warnings.append(note)
         if strict:
             raise BuildError(f"--strict: {note}")
+
+
+def _off_note(document, scans: Scans) -> str:
+    """The warning for scanned pages left unread because OCR is off."""
+    if scans is not None or not document.waiting:
+        return ""
+    pages = len(document.page_labels)
+    return (
+        f"{document.doc}: {len(document.waiting)} of {pages} pages are scans (images "
+        "without text); not read: OCR is off"
+    )
 
 
 def _mtime(path: Path) -> float:

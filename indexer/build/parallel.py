@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from ..errors import BuildError
 from ..processes import die_with_parent
 from ..storage.writer import PackWriter
-from .documents import Tally, add_files
+from .documents import Scans, Tally, add_files
 
 
 def shard(files: list[tuple[Path, str]], parts: int) -> list[list[tuple[Path, str]]]:
@@ -49,6 +49,7 @@ def write_parallel(
     procs: int,
     strict: bool,
     progress: Callable[[int, int], None] | None,
+    scans: Scans = None,
 ) -> Tally:
     """Index `files` into the empty index at `index_dir` with `procs` workers."""
     ctx = multiprocessing.get_context("fork")
@@ -57,7 +58,7 @@ def write_parallel(
         parent_end, child_end = ctx.Pipe(duplex=False)
         proc = ctx.Process(
             target=_worker,
-            args=(os.getpid(), index_dir, source, part, strict, child_end),
+            args=(os.getpid(), index_dir, source, part, strict, scans, child_end),
             daemon=True,
         )
         proc.start()
@@ -115,6 +116,7 @@ def _worker(
     source: Path,
     files: list[tuple[Path, str]],
     strict: bool,
+    scans: Scans,
     conn: Connection,
 ) -> None:
     die_with_parent(signal.SIGKILL, builder)
@@ -132,7 +134,7 @@ def _worker(
                 conn.send(("tick", batch))
                 batch = 0
 
-        add_files(writer, source, files, strict, tally, tick)
+        add_files(writer, source, files, strict, tally, tick, scans=scans)
         conn.send(("tick", batch))
         # Not commit() or cancel(): the builder commits every worker's segments
         # in one TOC, and cancel() would destroy the temp folder workers share.

@@ -4,6 +4,7 @@ which files changed, which are gone, which were moved and which are unchanged.""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -71,9 +72,15 @@ def _readable(gen: Path, meta: IndexMeta) -> bool:
         return False
 
 
-def plan_changes(files: list[tuple[Path, str]], previous: Previous | None) -> Plan:
+def plan_changes(
+    files: list[tuple[Path, str]],
+    previous: Previous | None,
+    read_again: Callable[[DocMeta], bool] | None = None,
+) -> Plan:
     """Compare content hashes with the previous generation's. A new document with
-    the content of one that is gone is a move (a rename, or its folder's)."""
+    the content of one that is gone is a move (a rename, or its folder's). An
+    unchanged document is read again when `read_again` says so (OCR has read
+    pages of it that were waiting)."""
     if previous is None:
         return Plan(changed=files, removed=[], unchanged={})
     known = previous[1].documents
@@ -86,7 +93,10 @@ def plan_changes(files: list[tuple[Path, str]], previous: Previous | None) -> Pl
         old = known.get(doc)
         sha = _hash(path) if old is not None or gone else None
         if old is not None and sha == old.sha:
-            unchanged[doc] = old
+            if read_again is not None and read_again(old):
+                changed.append((path, doc))
+            else:
+                unchanged[doc] = old
         elif old is None and gone.get(sha):
             moved.append(Move(_pick_origin(gone[sha], doc), doc, path))
         else:

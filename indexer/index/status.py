@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import SeedsearchError
 from ..formats import format_of
 from . import generations
-from .meta import BuildRecord, DocMeta
+from .meta import BuildRecord, DocMeta, OcrRecord
 from .watch import WatchState, read_state
 
 
@@ -63,6 +63,30 @@ class Watch:
 
 
 @dataclass(frozen=True)
+class Ocr:
+    """Scanned pages and images: how many pages OCR has read, how many are to go."""
+
+    enabled: bool
+    langs: str  # Tesseract's languages: "eng+rus"
+    pages_read: int
+    pages_waiting: int
+    files_waiting: int
+    seconds_left: float | None  # at the rate measured so far; None before any page
+    problem: str | None  # why OCR cannot run (Tesseract or a language not installed)
+
+    def estimate(self) -> str:
+        """ "about 12 min" ("" when there is nothing to estimate)."""
+        if self.seconds_left is None or not self.pages_waiting:
+            return ""
+        minutes = self.seconds_left / 60
+        if minutes < 1:
+            return "under a minute"
+        if minutes < 90:
+            return f"about {minutes:.0f} min"
+        return f"about {minutes / 60:.1f} h"
+
+
+@dataclass(frozen=True)
 class Status:
     generation: int | None  # None when no index is served
     built_at: str | None
@@ -76,6 +100,7 @@ class Status:
     folders: tuple[Count, ...]  # documents by the folder they are in ("" for the top)
     formats: tuple[Count, ...]
     skipped: tuple[Skipped, ...]
+    ocr: Ocr | None = None  # None when the index has no scanned page
 
     def to_json(self) -> dict:
         """The /api/status and `seedsearch status --json` shape."""
@@ -110,6 +135,22 @@ def collect(root: Path) -> Status:
         folders=_counts(documents, lambda doc, _d: _folder(doc)),
         formats=_counts(documents, lambda doc, d: d.format or format_of(doc)),
         skipped=skipped,
+        ocr=_ocr(meta.ocr, documents) if meta and meta.ocr else None,
+    )
+
+
+def _ocr(record: OcrRecord, documents: dict[str, DocMeta]) -> Ocr:
+    waiting = sum(len(d.waiting) for d in documents.values())
+    rate = record.seconds_per_page / max(record.workers, 1)
+    runs = record.enabled and not record.problem
+    return Ocr(
+        enabled=record.enabled,
+        langs=record.langs,
+        pages_read=sum(d.ocr_pages for d in documents.values()),
+        pages_waiting=waiting,
+        files_waiting=sum(1 for d in documents.values() if d.waiting),
+        seconds_left=round(waiting * rate, 1) if runs and rate else None,
+        problem=record.problem or None,
     )
 
 

@@ -17,6 +17,7 @@ from ..build.run import build_index
 from ..errors import BuildLocked, SeedsearchError
 from ..models import BuildReport
 from ..processes import die_with_parent
+from ..readers.ocr import OcrSettings
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])  # each child starts with the indexer loaded
@@ -44,12 +45,15 @@ def run_build(
     strict: bool,
     started: Callable[[int], None],
     stop: threading.Event,
+    ocr: OcrSettings,
+    ocr_budget: float | None = None,
 ) -> Outcome:
-    """Build in a child process; `started` gets its pid. A set `stop` kills it."""
+    """Build in a child process; `started` gets its pid. A set `stop` kills it.
+    OCR reads scanned pages for `ocr_budget` seconds at most; the next build goes on."""
     receive, send = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
         target=_child,
-        args=(source, index_root, full, strict, send),
+        args=(source, index_root, full, strict, ocr, ocr_budget, send),
         name="seedsearch-build",  # not a daemon: a full build starts worker processes
     )
     child.start()
@@ -87,10 +91,20 @@ def _died(child: multiprocessing.process.BaseProcess) -> Outcome:
     return Outcome(error=f"the build process {how}; the index being served is unchanged")
 
 
-def _child(source: Path, index_root: Path, full: bool, strict: bool, conn: Connection) -> None:
+def _child(
+    source: Path,
+    index_root: Path,
+    full: bool,
+    strict: bool,
+    ocr: OcrSettings,
+    ocr_budget: float | None,
+    conn: Connection,
+) -> None:
     die_with_parent()
     try:
-        report = build_index(source, index_root, full=full, strict=strict)
+        report = build_index(
+            source, index_root, full=full, strict=strict, ocr=ocr, ocr_budget=ocr_budget
+        )
         conn.send(("ok", report))
     except BuildLocked as exc:
         conn.send(("locked", exc.message))

@@ -16,6 +16,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent
 
 from ..index.watch import WatchState, clear_state, watch_lock, write_state
+from ..readers.ocr import OcrSettings
 from .builder import Outcome, run_build
 from .debounce import QUIET, Debouncer, Timing
 from .events import Relevance
@@ -24,6 +25,9 @@ from .observer import FolderWatch
 TICK = 0.5  # seconds between looks at the observer and the pending state
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # backoff after a failed build
 LOCKED_FIRST, LOCKED_MAX = 0.5, 5.0  # backoff while another build holds the lock
+# Seconds of OCR a build spends on scanned pages before it publishes and ends: the
+# next build goes on with them, after any change to the folder.
+OCR_SLICE = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class WatchOptions:
     poll: float | None = None  # poll every this many seconds instead of using inotify
     full: bool = False  # the first build rebuilds from scratch
     strict: bool = False  # any warning fails a build
+    ocr: OcrSettings = OcrSettings()  # how scanned pages and images are read
 
 
 class Watcher:
@@ -52,6 +57,7 @@ class Watcher:
         self.failures = self.lock_waits = 0
         self.retry_at: float | None = None
         self.warned: set[str] = set()
+        self.scans_left = False  # OCR stopped at its slice with pages still to read
 
     def run(self) -> None:
         """Watch, build, retry, until stopped. AlreadyWatched if another watcher runs."""
@@ -78,7 +84,9 @@ class Watcher:
             else:
                 self._build()
             return
-        if self.debouncer.wait(TICK):
+        if self.scans_left and self.debouncer.pending_since() is None:
+            self._build()  # no change is waiting: go on reading scans
+        elif self.debouncer.wait(TICK):
             self._build()
         else:
             self._check_observer()
@@ -96,11 +104,14 @@ class Watcher:
                 strict=self.options.strict,
                 started=lambda pid: self._publish("building", build_pid=pid),
                 stop=self.stop,
+                ocr=self.options.ocr,
+                ocr_budget=OCR_SLICE,
             )
         except OSError as exc:  # no process could be started (out of memory, of pids ...)
             outcome = Outcome(error=f"cannot start a build process ({exc.strerror or exc})")
         if self.stop.is_set():
             return
+        self.scans_left = False
         if outcome.ok:
             self._succeeded(outcome)
         elif outcome.locked:
@@ -118,11 +129,15 @@ class Watcher:
         self.failures = self.lock_waits = 0
         self.state = replace(self.state, builds=self.state.builds + 1, error="", failures=0)
         warnings = set(report.warnings)
+        if report.ocr_problem:
+            warnings.add(f"OCR: {report.ocr_problem}")
         for warning in sorted(warnings - self.warned):
             self.log.warning("warning: %s", warning)
         self.warned = warnings
-        if report.added or report.updated or report.moved or report.removed:
+        if report.added or report.updated or report.moved or report.removed or report.ocr_pages:
             self.log.info("Indexed: %s (generation %d)", report.summary(), report.generation)
+        # Pages still waiting after a slice that read some: the next build goes on.
+        self.scans_left = bool(report.ocr_waiting and report.ocr_pages)
 
     def _failed(self, outcome: Outcome) -> None:
         self.failures += 1

@@ -49,6 +49,10 @@ def spawn_watcher(options: WatchOptions) -> subprocess.Popen:
     command += ["--source", str(options.source), "--index", str(options.index_root)]
     if options.poll is not None:
         command += ["--poll", str(options.poll)]
+    ocr = options.ocr
+    command += ["--ocr-lang", ocr.langs, "--ocr-timeout", str(ocr.timeout)]
+    if not ocr.enabled:
+        command += ["--no-ocr"]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
