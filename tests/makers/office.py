@@ -123,7 +123,8 @@ _MANIFEST = (
 
 def make_odt(body: Sequence, title: str = "", date: str = "") -> bytes:
     """`body` items: ("h1", text), ("p", text), ("table", rows) or PAGE, written as
-    the `text:soft-page-break` an editor records where it laid out a page end."""
+    the `text:soft-page-break` an editor records where it laid out a page end; a
+    paragraph given as a list of texts and PAGEs runs across those page ends."""
     xml = []
     for item in body:
         if item is PAGE:
@@ -145,7 +146,13 @@ def make_odt(body: Sequence, title: str = "", date: str = "") -> bytes:
             level = kind[1:]
             xml.append(f'<text:h text:outline-level="{level}">{escape(content)}</text:h>')
         else:
-            text = escape(content).replace("  ", ' <text:s text:c="1"/>')
+            pieces = content if isinstance(content, list) else [content]
+            text = "".join(
+                "<text:soft-page-break/>"
+                if piece is PAGE
+                else escape(piece).replace("  ", ' <text:s text:c="1"/>')
+                for piece in pieces
+            )
             xml.append(f"<text:p>{text}</text:p>")
     content_xml = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS} '
