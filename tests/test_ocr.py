@@ -162,6 +162,9 @@ def test_ocr_is_marked_in_the_json_and_on_the_page(scans, runner):
     assert '<span class="scanned"' not in client.get("/?q=budget").get_data(as_text=True)
     status = client.get("/api/status").get_json()["ocr"]
     assert (status["pages_read"], status["pages_waiting"], status["langs"]) == (6, 0, "eng+rus")
+    assert "6 pages read by OCR (eng+rus)." in client.get("/status").get_data(as_text=True)
+    result = runner.invoke(cli, ["status", "--index", str(index)])
+    assert "\nocr         6 pages read; eng+rus\n" in result.output
 
 
 def test_born_digital_text_is_published_before_the_scans(scans, tmp_path):
@@ -181,6 +184,8 @@ def test_born_digital_text_is_published_before_the_scans(scans, tmp_path):
     ocr = collect(index).ocr
     assert (ocr.pages_read, ocr.pages_waiting, ocr.files_waiting) == (6, 1, 1)
     assert ocr.seconds_left > 0 and ocr.estimate()
+    status = CliRunner().invoke(cli, ["status", "--index", str(index)]).output
+    assert f"\nocr         6 pages read, 1 to go in 1 file ({ocr.estimate()}); eng+rus\n" in status
     report = build_index(source, index)  # the next build reads it
     assert (report.ocr_pages, report.ocr_waiting) == (1, 0)
     with Engine(index) as engine:

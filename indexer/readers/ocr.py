@@ -91,9 +91,10 @@ def check(langs: str) -> None:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise OcrUnavailable(f"Tesseract does not run ({exc})") from None
-    # "List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (3):", then one a line
-    output = (listed.stdout + listed.stderr).decode("utf-8", "replace").splitlines()
-    have = {line.strip() for line in output[1:] if line.strip()}
+    # 'List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (3):', then
+    # one a line (on stdout or stderr, by version)
+    output = (listed.stdout + b"\n" + listed.stderr).decode("utf-8", "replace").splitlines()
+    have = {line.strip() for line in output if line.strip() and not line.startswith("List of")}
     missing = [lang for lang in wanted if lang not in have]
     if missing:
         names = ", ".join(missing)
