@@ -86,3 +86,12 @@ def test_the_json_and_the_page_link_use_the_page_of_the_words(pages_index):
     assert (hit["page"], hit["page_label"], hit["ocr"]) == (3, "3", False)
     page = client.get("/?q=compass&group=passage").get_data(as_text=True)
     assert ">p. 3</a>" in page
+
+
+def test_the_document_marks_where_each_page_begins_inside_a_passage(pages_index):
+    client = create_app({"INDEX": str(pages_index), "TESTING": True}).test_client()
+    page = client.get("/doc/list.docx?q=anchor").get_data(as_text=True)
+    assert page.count('class="page-marker"') == 1  # p. 1, before the passage
+    assert page.index('id="page1"') < page.index("Two lanterns.") < page.index('id="page2"')
+    assert page.index('id="page2"') < page.index("<mark>anchor</mark>") < page.index('id="page3"')
+    assert page.index('id="page3"') < page.index("A brass compass.")

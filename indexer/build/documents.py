@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import BuildError
 from ..index.meta import DocMeta
-from ..models import FormatCount, Split, pages_text
+from ..models import Document, FormatCount, Split, pages_text
 from ..readers import ScanTexts, Unreadable, format_of, parse_document, read_bytes, safe_name
 from .filing import filing
 from .passages import data_note, passages_of
@@ -59,9 +59,8 @@ def add_files(
             continue
         finally:
             tick()
-        _note(
-            tally, [*document.notes, data_note(document, split), _off_note(document, scans)], strict
-        )
+        notes = [*document.notes, data_note(document, split), _off_note(document, scans)]
+        _note(tally, notes, strict)
         pages = len(document.page_labels)
         tally.formats.append(FormatCount(document.format, 1, 0, pages, document.blank_pages))
         if doc in replace:
@@ -139,7 +138,7 @@ def _note(tally: Tally, notes: list[str], strict: bool) -> None:
             raise BuildError(f"--strict: {note}")
 
 
-def _off_note(document, scans: Scans) -> str:
+def _off_note(document: Document, scans: Scans) -> str:
     """The warning for scanned pages left unread because OCR is off."""
     if scans is not None or not document.waiting:
         return ""

@@ -37,7 +37,7 @@ from ..models import (
 from . import filters
 from .facets import count_facets
 from .group import Group, Grouping, group
-from .highlight import find_matches, mark_all, snippet
+from .highlight import find_matches, mark, snippet
 from .parse import Marks, ParsedQuery, parse
 from .rank import Ranking, rank, weighting
 from .restrict import Restriction, everything, restrict, restriction
@@ -47,6 +47,15 @@ MAX_PER_PAGE = 1000  # evaluation runs ask for 1000
 MAX_DEPTH = 10_000  # deepest result reachable by paging
 OPEN_ATTEMPTS = 5  # tries to open `current` while builds keep replacing it
 RESULT_CACHE = 512  # recent results kept per engine, for repeated and paged queries
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """The part of a passage on one page, marked."""
+
+    page: int
+    label: str
+    html: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class PassageView:
     page: int = 0  # the physical page the passage starts on (paged formats)
     page_label: str = ""
     ocr: bool = False  # read by OCR from a scan
+    spans: tuple[PageSpan, ...] = ()  # its text page by page, when it runs across pages
 
 
 @dataclass(frozen=True)
@@ -324,17 +334,20 @@ class Engine:
         stored.sort(key=lambda f: f["ordinal"])
         views, total = [], 0
         for fields in stored:
-            html, count = mark_all(fields["body"], marks)
-            total += count
+            text = fields["body"]
+            matches = find_matches(text, marks)
+            total += len(matches)
+            page, label = fields.get("page") or 0, fields.get("page_label") or ""
             views.append(
                 PassageView(
                     fields["id"],
                     fields["ordinal"],
                     fields["section"],
-                    html,
-                    page=fields.get("page") or 0,
-                    page_label=fields.get("page_label") or "",
+                    mark(text, matches),
+                    page=page,
+                    page_label=label,
                     ocr=bool(fields.get("ocr")),
+                    spans=_page_spans(text, matches, page, label, fields.get("pages")),
                 )
             )
         return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)
@@ -388,6 +401,22 @@ class Engine:
                 formats=_formats(state.meta),
                 skipped=dict(sorted(state.meta.skipped.items())),
             )
+
+
+def _page_spans(
+    text: str, matches: list, page: int, label: str, stored: str | None
+) -> tuple[PageSpan, ...]:
+    """A passage's text cut where its later pages begin, each part marked; () when
+    it stays on one page."""
+    later = pages_from_text(stored)
+    if not later:
+        return ()
+    starts = [(0, page, label), *later]
+    ends = [at for at, _, _ in later] + [len(text)]
+    return tuple(
+        PageSpan(n, name, mark(text, matches, at, end))
+        for (at, n, name), end in zip(starts, ends, strict=True)
+    )
 
 
 def _formats(meta: IndexMeta) -> tuple[FormatCount, ...]:

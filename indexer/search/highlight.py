@@ -117,9 +117,3 @@ def _trim(text: str, span: tuple[int, int], matches: list[Match], words: int) ->
     lo = max(0, min(at - words // 3, len(tokens) - words))
     chosen = tokens[lo : lo + words]
     return chosen[0][0], chosen[-1][1]
-
-
-def mark_all(text: str, marks: Marks) -> tuple[str, int]:
-    """The whole text marked, and how many matches it holds."""
-    matches = find_matches(text, marks)
-    return mark(text, matches), len(matches)
