@@ -32,6 +32,7 @@ def relevance(tmp_path: Path) -> tuple[Relevance, Path]:
     "make, kind",
     [
         (lambda s: FileCreatedEvent(f"{s}/a.txt"), Kind.CHANGED),
+        (lambda s: FileCreatedEvent(f"{s}/scans/photo.JPG"), Kind.CHANGED),  # read by OCR
         (lambda s: FileModifiedEvent(f"{s}/notes/a.md"), Kind.WRITING),
         (lambda s: FileClosedEvent(f"{s}/a.html"), Kind.CLOSED),
         (lambda s: FileDeletedEvent(f"{s}/A.TXT"), Kind.CHANGED),
@@ -55,7 +56,7 @@ def test_events_that_can_change_the_index(relevance, make, kind):
     [
         lambda s: FileCreatedEvent(f"{s}/.hidden.txt"),
         lambda s: FileModifiedEvent(f"{s}/.git/notes/a.txt"),
-        lambda s: FileCreatedEvent(f"{s}/photo.jpg"),  # not a format that is read
+        lambda s: FileCreatedEvent(f"{s}/song.mp3"),  # not a format that is read
         lambda s: FileMovedEvent(f"{s}/a.tmp", f"{s}/b.tmp"),
         lambda s: DirCreatedEvent(f"{s}/.cache"),
         # The index kept inside the source changes with every build.
