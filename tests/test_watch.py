@@ -28,6 +28,7 @@ from indexer.index.watch import read_state, watch_lock
 from indexer.models import Query
 from indexer.search.engine import Engine
 from tests.live_server import LiveServer, live_server, seedsearch_command
+from tests.makers.scans import scan_image, text_pdf
 from webapp.cli import cli
 
 LIVE = 3.0  # seconds: the issue's bound from a change on disk to the search seeing it
@@ -282,6 +283,23 @@ def test_a_bad_file_is_reported_with_its_reason_and_stops_nothing(watched):
     (w.source / "broken.txt").unlink()
     shutil.rmtree(w.source / "notes")
     until(w, lambda: status(w)["skipped"] == [], LIVE, "skipped files gone")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="./run.sh test installs it")
+def test_a_scan_is_read_after_the_text_that_came_with_it(watched):
+    """OCR is never in the way: the text of the same burst is searchable as soon as
+    ever, and the photographed page follows once Tesseract has read it."""
+    w = watched
+    photo = scan_image(text_pdf([["A photographed note about the lamprey by the lock gates."]]))
+    (w.source / "scans").mkdir()
+    (w.source / "scans" / "lock.png").write_bytes(photo)
+    (w.source / "typed.txt").write_text(note("Typed", "grebe"), "utf-8")
+    until(w, lambda: found(w, "grebe") == {"typed.txt"}, LIVE, "the text")
+    until(w, lambda: found(w, "lamprey") == {"scans/lock.png"}, SLOW, "the scan")
+    [hit] = get_json(w, "/api/search?q=lamprey")["results"]
+    assert (hit["page"], hit["ocr"]) == (1, True)
+    ocr = status(w)["ocr"]
+    assert ocr["pages_read"] >= 1 and ocr["pages_waiting"] == 0
 
 
 def test_the_watcher_waits_for_a_build_lock_held_elsewhere(watched):
