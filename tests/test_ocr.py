@@ -246,3 +246,15 @@ def test_a_missing_engine_or_language_is_named_with_its_package(
     assert (ocr.pages_waiting, ocr.problem, ocr.seconds_left) == (1, message, None)
     with Engine(index) as engine:  # the text is served all the same
         assert engine.search(Query("budget")).total == 1
+
+
+def test_ocr_languages_and_time_limit_are_checked_before_building(tmp_path, runner, monkeypatch):
+    where = ["--source", str(tmp_path), "--index", str(tmp_path / "index")]
+    result = runner.invoke(cli, ["index", *where, "--ocr-lang", "eng rus"])
+    assert result.exit_code == 2
+    assert "OCR languages 'eng rus' are not Tesseract language codes joined by '+'" in result.output
+    monkeypatch.setenv("SEEDSEARCH_OCR_TIMEOUT", "soon")
+    result = runner.invoke(cli, ["index", *where])
+    assert result.exit_code == 2
+    assert "SEEDSEARCH_OCR_TIMEOUT='soon' is not a number of seconds." in result.output
+    assert not (tmp_path / "index").exists()
