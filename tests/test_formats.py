@@ -3,10 +3,12 @@ then indexed and searched: the page a passage starts on reaches the result."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from indexer.build.passages import passages_of
 from indexer.build.run import build_index
@@ -438,3 +440,15 @@ def test_stats_list_formats_pages_and_skipped_files(formats_index):
         "scan.pdf": "scan.pdf: no text layer, only scanned pages; not read: OCR is off",
         "sealed.pdf": "sealed.pdf: encrypted PDF (needs a password)",
     }
+
+
+def test_images_are_pages_waiting_for_ocr_and_damaged_ones_are_named():
+    frames = [Image.new("L", (40, 40), shade) for shade in (0, 128, 255)]
+    for fmt, pages in (("TIFF", (1, 2, 3)), ("GIF", (1,)), ("PNG", (1,))):
+        out = io.BytesIO()
+        frames[0].save(out, format=fmt, save_all=True, append_images=frames[1:])
+        document = parse_document(f"scan.{fmt.lower()}", f".{fmt.lower()}", out.getvalue())
+        # A TIFF's frames are pages; a GIF's are an animation.
+        assert (document.format, document.waiting, document.blocks) == ("image", pages, ())
+    with pytest.raises(Unreadable, match=r"^photo\.jpg: damaged image, or of a kind not read$"):
+        parse_document("photo.jpg", ".jpg", b"\xff\xd8 not really a JPEG")

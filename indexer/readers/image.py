@@ -35,9 +35,11 @@ def read_image(data: bytes, doc: str, scans: ScanTexts = no_scans) -> Parsed:
 
 
 def page_count(data: bytes, doc: str) -> int:
-    """The pages (frames) of an image; Unreadable when it is no image Pillow knows."""
+    """The pages of an image: a TIFF's frames, else one (a GIF's or WebP's frames are
+    an animation, a phone JPEG's second frame a preview); Unreadable when it is no
+    image Pillow knows."""
     with _open(data, doc) as image:
-        return max(1, getattr(image, "n_frames", 1))
+        return max(1, getattr(image, "n_frames", 1)) if image.format == "TIFF" else 1
 
 
 def page_image(data: bytes, page: int) -> bytes:
@@ -67,5 +69,7 @@ def _open(data: bytes, doc: str) -> Image.Image:
         raise Unreadable(
             f"{doc}: image too large to read (over 178 megapixels)", "too large"
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise Unreadable(f"{doc}: damaged or unknown image ({exc})", "damaged") from None
+    except UnidentifiedImageError:
+        raise Unreadable(f"{doc}: damaged image, or of a kind not read", "damaged") from None
+    except (OSError, ValueError) as exc:
+        raise Unreadable(f"{doc}: damaged image ({exc})", "damaged") from None
