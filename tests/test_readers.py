@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import Unreadable, find_files, read_document
+from indexer.readers import Unreadable, find_files, parse_document, read_document
 from tests.conftest import SEED_DOC, SEEDS
 
 
@@ -111,6 +111,42 @@ def test_html_main_text_only(corpus):
 def test_html_title_falls_back_to_title_tag(corpus):
     src = corpus({"p.htm": "<html><head><title>Only Title</title></head><p>Body.</p></html>"})
     assert read_document(src / "p.htm", src).title == "Only Title"
+
+
+def test_html_text_around_dropped_elements_stays_in_place():
+    page = """<article><header><span>By Ann</span><h1>The <em>Weir</em>s</h1>
+<time datetime="2020-01-02">2 Jan</time></header>
+<p>The valve<a class="headerlink" href="#v">¶</a> is checked<span class="sidebar">x</span> weekly
+<!-- a comment --> at <ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby> dawn.</p>
+<p>A line<br>break and a <script>var x;</script>script.</p></article>"""
+    parsed = parse_document("weir.html", ".html", page.encode())
+    assert parsed.title == "The Weirs"  # words split by markup stay whole
+    assert [(b.text, b.level) for b in parsed.blocks] == [
+        ("The Weirs", 1),
+        ("The valve is checked weekly at 漢字 dawn.", 0),
+        ("A line break and a script.", 0),
+    ]
+
+
+def test_html_declared_encodings_do_not_override_the_decoded_text():
+    page = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<html><head><meta charset="windows-1251"><title>Café</title></head>
+<body><p>Crème brûlée, 北京.</p></body></html>"""
+    parsed = parse_document("cafe.html", ".html", page.encode())
+    assert parsed.title == "Café"
+    assert parsed.text == "Crème brûlée, 北京."
+
+
+@pytest.mark.parametrize("depth", [300, 1500])
+def test_html_nested_deeply_is_read_whole(depth):
+    page = "<p>Before.</p>" + "<div>" * depth + "Deep." + "</div>" * depth + "<p>After.</p>"
+    assert parse_document("deep.html", ".html", page.encode()).text == "Before.\n\nDeep.\n\nAfter."
+
+
+def test_html_nested_beyond_the_parser_is_skipped_and_named():
+    page = "<p>Before.</p>" + "<div>" * 5000 + "Deep." + "</div>" * 5000 + "<p>After.</p>"
+    with pytest.raises(Unreadable, match=r"^deep\.html: nested too deeply to parse$"):
+        parse_document("deep.html", ".html", page.encode())
 
 
 def test_walk_is_recursive_sorted_and_skips_hidden_and_other_files(corpus):

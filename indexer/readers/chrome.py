@@ -1,17 +1,21 @@
 """Site chrome by repetition: a block of text found on most pages of a folder
 of HTML pages (a menu, a sidebar, a footer the structural rules missed) is the
-site's, not the page's."""
+site's, not the page's.
+
+A block's fingerprint is its text as the reader normalised it, wherever the page
+puts it: a path of tags would miss a block some pages wrap differently (Sphinx
+nests a note's "Note" label deeper in some sections than others)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from .base import Parsed, Unreadable
+from .base import Unreadable
 from .decoding import decode
+from .maintext import parse_html
 
 MIN_PAGES = 4  # fewer pages in a folder say nothing about what repeats
 SAMPLE = 12  # pages read to learn a folder's chrome: the smallest, quickest to parse
@@ -20,18 +24,17 @@ MAX_PAGE_BYTES = 10 * 10**6
 _HTML = (".html", ".htm")
 
 
-def site_chrome(folder: Path, parse_html: Callable[[str], Parsed]) -> frozenset[str]:
-    """The blocks of text repeated across the HTML pages of `folder`, each page
-    read by `parse_html` (the HTML reader's, passed in: it calls this)."""
+def site_chrome(folder: Path) -> frozenset[str]:
+    """The blocks of text repeated across the HTML pages of `folder`."""
     try:
         stamp = folder.stat().st_mtime_ns  # pages added or removed: learn again
     except OSError:
         return frozenset()
-    return _learn(folder, stamp, parse_html)
+    return _learn(folder, stamp)
 
 
 @lru_cache(maxsize=32)
-def _learn(folder: Path, stamp: int, parse_html: Callable[[str], Parsed]) -> frozenset[str]:
+def _learn(folder: Path, stamp: int) -> frozenset[str]:
     try:
         pages = [
             (p.stat().st_size, p)

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from .base import Parsed, Part, Unreadable
 from .dates import iso_date
 from .decoding import decode, squash
-from .html import parse_html
+from .maintext import parse_html
 from .zipped import open_zip, parse_xml, read_member
 
 _NS = {
