@@ -54,13 +54,15 @@ class TooSlow(Exception):
     """A build stopped because it ran past its time limit."""
 
 
-def watch(argv: list[str], poll: float = 0.05, limit: float | None = None) -> _Watch:
+def watch(
+    argv: list[str], poll: float = 0.05, limit: float | None = None, cwd: Path = ROOT
+) -> _Watch:
     """Run argv to completion, polling its process tree's RSS; CalledProcessError on
     failure, TooSlow (the tree killed) past `limit` seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     root = psutil.Process(proc.pid)
     peak_rss, peak_procs = 0, 0
