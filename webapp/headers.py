@@ -28,7 +28,14 @@ def register(app: Flask) -> None:
     app.after_request(add_headers)
 
 
+_NAMES = {name.lower(): name for name in HEADERS}
+
+
 def add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """HEADERS the response does not set itself (a view may set its own policy)."""
+    # One pass over the few headers already there: Headers.setdefault finds each
+    # missing header by raising and catching a KeyError.
+    missing = _NAMES.keys() - {name.lower() for name, _ in response.headers}
+    if missing:
+        response.headers.extend((_NAMES[n], HEADERS[_NAMES[n]]) for n in _NAMES if n in missing)
     return response
