@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -22,6 +23,15 @@ def ids(result) -> list[str]:
 
 def marked(snippet: str) -> list[str]:
     return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+def test_a_repeated_query_is_the_same_result_as_a_new_object(seed_engine):
+    seed_engine.clear_cache()
+    first = search(seed_engine, "Chechnya", page=2, per_page=2)
+    took = first.took_ms
+    again = search(seed_engine, "Chechnya", page=2, per_page=2)  # from the result cache
+    assert first.hits and again is not first and first.took_ms == took
+    assert replace(again, took_ms=took) == first
 
 
 def test_result_fields_and_json_shape(seed_engine):
