@@ -2,8 +2,8 @@
 same Flask under the same gunicorn threaded workers, answering a small JSON object)
 in interleaved runs at ×1, and optionally a py-spy profile of a seedsearch worker.
 
-    .venv/bin/python bench/perf_api.py [--runs 5] [--seconds 10] [--profile]
-    .venv/bin/python bench/perf_api.py --in-process [--runs 5]
+    .venv/bin/python -m bench.perf_api [--runs 5] [--seconds 10] [--profile]
+    .venv/bin/python -m bench.perf_api --in-process [--runs 5]
 
 Prints a Markdown table of medians and seedsearch's share of hello's requests per
 second, then (--profile) where a worker's GIL-holding time goes. --in-process
@@ -24,13 +24,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import kjv
-import perf_http
-import perf_profile
 import psutil
-from perf import PYTHON, WORK, code_version, log
-from perf_queries import query_mix, warmup_mix
-from perf_workers import ensure_index
+
+from bench import kjv, perf_http, perf_profile
+from bench.perf import PYTHON, WORK, code_version, log
+from bench.perf_queries import query_mix, warmup_mix
+from bench.perf_workers import ensure_index
 
 SYSTEMS = ("seedsearch", "hello")
 PROFILE_SECONDS = 10
@@ -74,9 +73,9 @@ def profile(index: Path, queries: list[str], warm: list[str]) -> Path:
 def in_process(args: argparse.Namespace, index: Path, queries: list[str]) -> dict[str, list]:
     """CPU microseconds per request of each app called as WSGI, over the same URLs;
     seedsearch's result cache is emptied before each run, as distinct URLs would."""
-    from hello_app import app as hello
     from werkzeug.test import EnvironBuilder
 
+    from bench.hello_app import app as hello
     from webapp import create_app
 
     seedsearch = create_app({"INDEX": str(index)})

@@ -3,7 +3,7 @@ commit before indexer/readers/maintext.py was added) against this checkout's, on
 Python 3.11 documentation (500 Sphinx pages, Debian's python3.11-doc, fetched once
 into ~/.cache/seedsearch by bench/pydocs.py).
 
-    .venv/bin/python bench/perf_html.py [--old REV] [--rounds 3] [--out FILE.json]
+    .venv/bin/python -m bench.perf_html [--old REV] [--rounds 3] [--out FILE.json]
 
 Each round, old then new: the reader alone in one process (every page read, with
 the chrome of its folder learned; CPU seconds), then `python -m indexer index --full`
@@ -22,9 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import perf_build
-import pydocs
-from perf import PYTHON, ROOT, WORK, log, machine
+from bench import perf_build, pydocs
+from bench.perf import PYTHON, ROOT, WORK, log, machine
 
 READING = Path(__file__).resolve().parent / "html_reading.py"
 FIRST_LXML = "indexer/readers/maintext.py"  # the lxml reader's first file
