@@ -1,61 +1,84 @@
 """/api/search against the bare framework: seedsearch's API and the hello app (the
 same Flask under the same gunicorn threaded workers, answering a small JSON object)
-in interleaved runs at ×1, and optionally a py-spy profile of a seedsearch worker.
+in interleaved runs at ×1, optionally with an older commit's seedsearch beside them
+and a py-spy profile of a seedsearch worker.
 
-    .venv/bin/python -m bench.perf_api [--runs 5] [--seconds 10] [--profile]
-    .venv/bin/python -m bench.perf_api --in-process [--runs 5]
+    .venv/bin/python -m bench.perf_api [--runs 5] [--seconds 10] [--against REV] [--profile]
+    .venv/bin/python -m bench.perf_api --in-process [--runs 7] [--against REV]
 
-Prints a Markdown table of medians and seedsearch's share of hello's requests per
-second, then (--profile) where a worker's GIL-holding time goes. --in-process
-instead calls each WSGI app directly, without a server, and prints the CPU time
-per request: far less noisy on a shared machine, so it measures one change at a
-time. Needs wrk, the ×1 corpus and the seedsearch ×1 index of bench/perf.py
-(built when missing).
+Prints a Markdown table of medians and each seedsearch's share of hello's requests
+per second in the same run, then (--profile) where a worker's GIL-holding time goes.
+--in-process instead calls each WSGI app directly, without a server, and prints the
+CPU time per request, also for one URL repeated (answered from the result cache: all
+a request costs but the search): far less noisy on a shared machine. Needs wrk, the
+×1 corpus and the seedsearch ×1 index of bench/perf.py (built when missing).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import psutil
 
-from bench import kjv, perf_http, perf_profile
-from bench.perf import PYTHON, WORK, code_version, log
+from bench import kjv, perf_http, perf_profile, trees
+from bench.perf import PYTHON, ROOT, WORK, code_version, log
 from bench.perf_queries import query_mix, warmup_mix
 from bench.perf_workers import ensure_index
 
-SYSTEMS = ("seedsearch", "hello")
 PROFILE_SECONDS = 10
 IN_PROCESS_REQUESTS = 1000  # per run, after 200 to warm up
+CACHED = ", one URL repeated (cached)"
 
 
-def measure(args: argparse.Namespace, index: Path, queries: list[str], warm: list[str]) -> dict:
-    runs: dict[str, list[dict]] = {s: [] for s in SYSTEMS}
+def servers(against: dict[str, Path]) -> dict[str, tuple[str, dict[str, str]]]:
+    """name -> (perf_http system, extra environment), in the order they run."""
+    out = {"seedsearch": ("seedsearch", {})}
+    for name, tree in against.items():  # the older commit's code first on the path
+        out[name] = ("seedsearch", {"PYTHONPATH": str(tree)})
+    out["hello"] = ("hello", {})
+    return out
+
+
+def measure(args: argparse.Namespace, index: Path, against: dict[str, Path]) -> dict:
+    queries, warm = mixes()
+    runs: dict[str, list[dict]] = {name: [] for name in servers(against)}
     script = WORK / "raw" / "wrk-api.lua"
     script.parent.mkdir(parents=True, exist_ok=True)
     for n in range(args.runs):
-        for system in SYSTEMS:  # interleaved: each run sees the machine's noise alike
-            with perf_http.serving(system, index, WORK / "logs" / f"api-{system}.log") as server:
+        # Interleaved: each run sees the machine's noise alike.
+        for name, (system, env) in servers(against).items():
+            logfile = WORK / "logs" / f"api-{name.replace(' ', '-')}.log"
+            with perf_http.serving(system, index, logfile, env) as server:
                 perf_http.wrk(server, "api", warm, script, 2, 1)  # both workers warm
                 r = perf_http.wrk(server, "api", queries, script, args.seconds, 1)
-            runs[system].append(asdict(r))
+            runs[name].append(asdict(r))
             log(
-                f"{system} (run {n + 1}/{args.runs}): {r.rps:,.0f} req/s, "
+                f"{name} (run {n + 1}/{args.runs}): {r.rps:,.0f} req/s, "
                 f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
             )
     return runs
 
 
-def profile(index: Path, queries: list[str], warm: list[str]) -> Path:
+def mixes() -> tuple[list[str], list[str]]:
+    """The 3,000 query URLs (few repeat within a run) and the warm-up queries."""
+    corpus = kjv.corpus(WORK, 1).path
+    mix = query_mix(corpus, scale=10)
+    return [q.seedsearch() for q in mix], [q.seedsearch() for q in warmup_mix(corpus, mix)]
+
+
+def profile(index: Path) -> Path:
     """py-spy on one seedsearch worker while wrk loads the server (GIL-holding samples:
     time spent waiting for a core that wrk holds is not the worker's work)."""
+    queries, warm = mixes()
     out = WORK / "profile" / "api-worker-x1.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     script = WORK / "raw" / "wrk-api-profile.lua"
@@ -70,75 +93,104 @@ def profile(index: Path, queries: list[str], warm: list[str]) -> Path:
     return out
 
 
-def in_process(args: argparse.Namespace, index: Path, queries: list[str]) -> dict[str, list]:
-    """CPU microseconds per request of each app called as WSGI, over the same URLs;
-    seedsearch's result cache is emptied before each run, as distinct URLs would."""
-    from werkzeug.test import EnvironBuilder
+class InProcess:
+    """This checkout's app and the hello app, called as WSGI over the same URLs."""
 
-    from bench.hello_app import app as hello
-    from webapp import create_app
+    def __init__(self, index: Path) -> None:
+        from bench.hello_app import app as hello
+        from webapp import create_app
 
-    seedsearch = create_app({"INDEX": str(index)})
-    engine = seedsearch.extensions["seedsearch"]
-    engine.prepare()
-    environs = [
-        EnvironBuilder(path="/api/search", query_string={"q": q}).get_environ()
-        for q in queries[: 200 + IN_PROCESS_REQUESTS]
-    ]
+        self.seedsearch = create_app({"INDEX": str(index)})
+        self.engine = self.seedsearch.extensions["seedsearch"]
+        self.engine.prepare()
+        self.hello = hello
+        queries, _ = mixes()
+        environs = [self._environ(q) for q in queries[: 200 + IN_PROCESS_REQUESTS]]
+        self.warm, self.urls = environs[:200], environs[200:]
+        for app in (self.seedsearch, self.hello):
+            self._serve(app, self.warm)
 
-    def serve(app, environs: list[dict]) -> None:
+    def run(self, hello: bool = True) -> dict[str, float]:
+        """CPU µs per request of each; the result cache is emptied before each pass,
+        as distinct URLs would find it."""
+        passes = {
+            "seedsearch": (self.seedsearch, self.urls),
+            # The same URL again and again: the result cache answers.
+            "seedsearch" + CACHED: (self.seedsearch, [self.urls[0]] * IN_PROCESS_REQUESTS),
+        }
+        if hello:
+            passes["hello"] = (self.hello, self.urls)
+        out = {}
+        for name, (app, environs) in passes.items():
+            self.engine.clear_cache()
+            started = time.process_time()
+            self._serve(app, environs)
+            out[name] = (time.process_time() - started) / len(environs) * 1e6
+        return out
+
+    @staticmethod
+    def _environ(q: str) -> dict:
+        from werkzeug.test import EnvironBuilder
+
+        return EnvironBuilder(path="/api/search", query_string={"q": q}).get_environ()
+
+    @staticmethod
+    def _serve(app, environs: list[dict]) -> None:
         for environ in environs:
             body = app(dict(environ), lambda status, headers, exc_info=None: None)
             b"".join(body)
             body.close()
 
-    # The same URL again and again: the result cache answers, so this is all a
-    # request costs but the search itself.
-    repeated = [environs[200]] * IN_PROCESS_REQUESTS
-    runs = {
-        "seedsearch": (seedsearch, environs[200:]),
-        "seedsearch, one URL repeated (cached)": (seedsearch, repeated),
-        "hello": (hello, environs[200:]),
-    }
-    micros: dict[str, list] = {name: [] for name in runs}
-    for app in (seedsearch, hello):
-        serve(app, environs[:200])
+
+def in_process(args: argparse.Namespace, index: Path, against: dict[str, Path]) -> dict:
+    """Runs of this checkout's app and hello here, and of each older commit's app in a
+    process of its own with its code first on the path, interleaved."""
+    here = InProcess(index)
+    micros: dict[str, list[float]] = {}
     for n in range(args.runs):
-        for name, (app, these) in runs.items():
-            engine.clear_cache()
-            started = time.process_time()
-            serve(app, these)
-            micros[name].append((time.process_time() - started) / len(these) * 1e6)
-            log(f"{name} (run {n + 1}/{args.runs}): {micros[name][-1]:,.0f} µs per request")
+        for name, tree in against.items():
+            for label, value in _in_process_elsewhere(tree).items():
+                micros.setdefault(label.replace("seedsearch", name, 1), []).append(value)
+        for label, value in here.run().items():
+            micros.setdefault(label, []).append(value)
+        latest = ", ".join(f"{k} {v[-1]:,.0f} µs" for k, v in micros.items())
+        log(f"run {n + 1}/{args.runs}: {latest}")
     return micros
 
 
-def in_process_table(micros: dict[str, list]) -> str:
+def _in_process_elsewhere(tree: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="perf-api-") as tmp:
+        out = Path(tmp) / "run.json"
+        argv = [str(PYTHON), "-m", "bench.perf_api", "--one-pass", str(out)]
+        # Not run from the checkout, whose own webapp/ would come first on the path.
+        env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{ROOT}"}
+        subprocess.run(argv, cwd=tmp, env=env, check=True)
+        return json.loads(out.read_text())
+
+
+def in_process_table(micros: dict[str, list[float]]) -> str:
     lines = ["| app, called in-process | CPU µs per request (median) |", "|---|---:|"]
     lines += [f"| {name} | {statistics.median(m):,.0f} |" for name, m in micros.items()]
     return "\n".join(lines)
 
 
 def table(runs: dict[str, list[dict]]) -> str:
-    def med(system: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[system])
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
 
     lines = [
-        "| server | req/s | p50 ms | p99 ms | max ms | non-2xx / errors |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| server | req/s | p50 ms | p99 ms | max ms | non-2xx / errors | share of hello's req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for system in SYSTEMS:
-        errors = sum(r["status_errors"] + r["socket_errors"] for r in runs[system])
+    for name, rs in runs.items():
+        errors = sum(r["status_errors"] + r["socket_errors"] for r in rs)
+        shares = [r["rps"] / h["rps"] for r, h in zip(rs, runs["hello"], strict=True)]
+        share = "" if name == "hello" else f"{statistics.median(shares):.0%}"
+        share += f" ({', '.join(f'{x:.0%}' for x in shares)})" if share else ""
         lines.append(
-            f"| {system} | {med(system, 'rps'):,.0f} | {med(system, 'p50_ms'):.1f} "
-            f"| {med(system, 'p99_ms'):.1f} | {med(system, 'max_ms'):.0f} | {errors} |"
+            f"| {name} | {med(name, 'rps'):,.0f} | {med(name, 'p50_ms'):.1f} "
+            f"| {med(name, 'p99_ms'):.1f} | {med(name, 'max_ms'):.0f} | {errors} | {share} |"
         )
-    shares = [s["rps"] / h["rps"] for s, h in zip(runs["seedsearch"], runs["hello"], strict=True)]
-    lines += [
-        "",
-        f"seedsearch ÷ hello, req/s: median {statistics.median(shares):.0%} "
-        f"(runs: {', '.join(f'{x:.0%}' for x in shares)})",
-    ]
     return "\n".join(lines)
 
 
@@ -146,36 +198,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--against", help="also run this commit's seedsearch (e.g. main)")
     parser.add_argument("--profile", action="store_true", help="add a py-spy profile")
     parser.add_argument("--in-process", action="store_true", help="no server: CPU per request")
+    parser.add_argument("--one-pass", type=Path, help=argparse.SUPPRESS)  # see in_process
     parser.add_argument("--out", type=Path, default=WORK / "perf-api.json")
     args = parser.parse_args()
     if not PYTHON.exists():
         sys.exit("Run ./run.sh test first (it sets up .venv).")
-    corpus = kjv.corpus(WORK, 1).path
-    index = ensure_index(corpus)
-    mix = query_mix(corpus, scale=10)  # 3000 URLs: few repeat within a run
-    queries = [q.seedsearch() for q in mix]
-    warm = [q.seedsearch() for q in warmup_mix(corpus, mix)]
-    if args.in_process:
-        micros = in_process(args, index, queries)
-        print(in_process_table(micros))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.with_suffix(".in-process.json").write_text(json.dumps(micros, indent=1))
+    index = ensure_index(kjv.corpus(WORK, 1).path)
+    if args.one_pass:
+        args.one_pass.write_text(json.dumps(InProcess(index).run(hello=False)))
         return
-    runs = measure(args, index, queries, warm)
-    result = {"code": code_version(), "runs": runs}
-    print(table(runs))
+    with tempfile.TemporaryDirectory(prefix="perf-api-") as tmp:
+        against = {}
+        if args.against:
+            tree = trees.unpack(args.against, Path(tmp), ("indexer", "webapp"))
+            against[f"seedsearch {trees.short(args.against)}"] = tree
+        result = {"code": code_version(), "against": args.against}
+        if args.in_process:
+            result["in_process"] = micros = in_process(args, index, against)
+            report = in_process_table(micros)
+        else:
+            result["runs"] = runs = measure(args, index, against)
+            report = table(runs)
+    print(report)
     if args.profile:
         log("profile: one seedsearch worker under wrk ...")
-        raw = profile(index, queries, warm)
+        raw = profile(index)
         stages = perf_profile.SERVE_STAGES + perf_profile.SEARCH_STAGES[1:]
         summary = perf_profile.summarise("one seedsearch worker, /api/search ×1", raw, stages)
         result["profile"] = str(raw)
         print()
         print(perf_profile.markdown(summary))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
+    out = args.out.with_suffix(".in-process.json") if args.in_process else args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

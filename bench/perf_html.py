@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import perf_build, pydocs
+from bench import perf_build, pydocs, trees
 from bench.perf import PYTHON, ROOT, WORK, log, machine
 
 READING = Path(__file__).resolve().parent / "html_reading.py"
@@ -31,30 +31,11 @@ FIRST_LXML = "indexer/readers/maintext.py"  # the lxml reader's first file
 
 def default_old() -> str:
     """The commit before the lxml reader was added."""
-    added = subprocess.run(
-        ["git", "log", "-1", "--diff-filter=A", "--format=%H", "HEAD", "--", FIRST_LXML],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    ).stdout.strip()
+    added = trees.git("log", "-1", "--diff-filter=A", "--format=%H", "HEAD", "--", FIRST_LXML)
+    added = added.decode().strip()
     if not added:
         sys.exit(f"{FIRST_LXML} is not in this checkout's history: pass --old REV")
     return added + "^"
-
-
-def unpack(rev: str, into: Path) -> tuple[Path, str]:
-    """`indexer/` as of `rev`, unpacked under `into`; the tree and the short commit."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", rev], capture_output=True, text=True, cwd=ROOT, check=True
-    ).stdout.strip()
-    tree = into / f"tree-{sha}"
-    tree.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "archive", rev, "indexer"], capture_output=True, cwd=ROOT, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree, sha
 
 
 def read_all(tree: Path, source: Path, out: Path) -> dict:
@@ -97,12 +78,12 @@ def measure(args: argparse.Namespace) -> dict:
     site = pydocs.site()
     log(f"corpus: {site.pages} pages, {site.bytes / 1e6:.1f} MB, from {site.package}")
     with tempfile.TemporaryDirectory(prefix="perf-html-") as tmp:
-        old_tree, old_sha = unpack(args.old, Path(tmp))
-        trees = {"old": old_tree, "new": ROOT}
+        old_tree, old_sha = trees.unpack(args.old, Path(tmp)), trees.short(args.old)
+        sources = {"old": old_tree, "new": ROOT}
         runs: dict[str, list[dict]] = {"old": [], "new": []}
         readings: dict[str, dict] = {}
         for n in range(args.rounds):
-            for name, tree in trees.items():
+            for name, tree in sources.items():
                 log(f"{name} (round {n + 1}/{args.rounds}): reading ...")
                 reading = read_all(tree, site.path, Path(tmp) / f"{name}.json")
                 log(f"{name}: building ...")
@@ -118,9 +99,7 @@ def measure(args: argparse.Namespace) -> dict:
     return {
         "machine": machine(),
         "old": old_sha,
-        "new": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip(),
+        "new": trees.short("HEAD"),
         "corpus": {"pages": site.pages, "bytes": site.bytes, "package": site.package},
         "passages": {name: passage_count(r) for name, r in readings.items()},
         "runs": runs,

@@ -140,10 +140,14 @@ def server_argv(system: str, index: Path, port: int) -> tuple[list[str], dict]:
 
 
 @contextmanager
-def serving(system: str, index: Path, log: Path) -> Iterator[Server]:
-    """A running server; stopped (SIGTERM to its master, then SIGKILL) afterwards."""
+def serving(
+    system: str, index: Path, log: Path, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A running server (with `env` added to its environment); stopped (SIGTERM to its
+    master, then SIGKILL) afterwards."""
     port = free_port()
-    argv, env = server_argv(system, index, port)
+    argv, own_env = server_argv(system, index, port)
+    env = {**own_env, **(env or {})}
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
