@@ -18,6 +18,9 @@ FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
 FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
+# A word typed n times weighs (k3 + 1) n / (k3 + n): more than once, as a long
+# question repeats what matters, but less than n times; 8 is Okapi's k3.
+QUERY_K3: float | None = 8.0
 # Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
 # passages rerank the first FEEDBACK_DEPTH passages of questions of at least
 # FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want)
