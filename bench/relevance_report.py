@@ -162,7 +162,12 @@ def _defaults_paragraph() -> str:
         "The defaults (`indexer/search/weights.py`): "
         f"BM25F with k1 {r.K1:g}, b {r.B:g} and the Robertson/Spärck Jones idf; each word's "
         f"field scores add up ({fields}); stop words ×{r.STOP_BOOST:g}; a word typed n times "
-        "weighs n. A document scores "
+        + (
+            f"weighs (k3 + 1) n / (k3 + n), k3 {r.QUERY_K3:g}"
+            if r.QUERY_K3 is not None
+            else "weighs n"
+        )
+        + ". A document scores "
         f"{1 - d.DOCUMENT_SHARE:g} × its best passage + {d.DOCUMENT_SHARE:g} × the whole "
         "document's BM25 (its passages, title and headings as one text, document-level idf); "
         + (f"{first} non-stop word first, then the rest" if first else "no every-word tier")
