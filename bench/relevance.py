@@ -5,10 +5,12 @@ seedsearch against bm25s and SQLite FTS5, on the same documents and questions.
     .venv/bin/python -m bench.relevance [--collections DIR] [--variants] [--write]
 
 Indexes each collection through the normal build into a temporary folder, runs
-every judged topic through Engine.search (1000 passages, first passage per
-document) and scores MAP, nDCG@10, P@10 and Recall@100 with ir-measures.
---variants also measures each ranking choice on and off on every collection;
---write puts the tables into bench/RESULTS.md between the relevance markers.
+every judged topic through Engine.search twice, as the grouped view (1000
+documents) and as passages (1000, each document at its first passage), and
+scores MAP, nDCG@10, P@10 and Recall@100 with ir-measures. --variants also
+measures each ranking choice on every collection (documents), and chooses
+every knob leaving one collection out (bench/relevance_loco.py); --write puts
+the tables into bench/RESULTS.md between the relevance markers.
 """
 
 from __future__ import annotations
@@ -85,43 +87,52 @@ def _measure(collections, work: Path, variants: bool):
     t = time.perf_counter()
     seed = check_seed(SEEDS, JUDGED, work) if JUDGED.exists() and SEEDS.is_dir() else None
     timings["seed queries"] = time.perf_counter() - t
-    rows = []
+    rows, held_out = [], {}
     if variants:
         t = time.perf_counter()
         rows = _variant_rows(collections, roots)
+        rows.append(_byline_row(collections, work))
         timings["variants"] = time.perf_counter() - t
-    return Report(collections=reports, variants=rows, timings=timings, seed=seed)
+        t = time.perf_counter()
+        held_out = _held_out(collections, roots, rows)
+        timings["left out"] = time.perf_counter() - t
+    return Report(collections=reports, variants=rows, timings=timings, seed=seed, held_out=held_out)
 
 
 def _one_collection(collection, root: Path, timings: dict[str, float]):
     from bench.relevance_baselines import bm25s_run, fts5_run
     from bench.relevance_engine import run_topics
     from bench.relevance_plain import bm25_run
-    from bench.relevance_report import CollectionReport, evaluate
+    from bench.relevance_report import OURS, PASSAGES, CollectionReport, evaluate, ratio_interval
     from indexer.search.engine import Engine
 
     name = collection.name
     t = time.perf_counter()
     with Engine(root) as engine:
-        ours = run_topics(engine, collection.topics)
+        ours = run_topics(engine, collection.topics, by_document=True)
+        passages = run_topics(engine, collection.topics, by_document=False)
     timings[f"{name} seedsearch"] = time.perf_counter() - t
-    runs = {"seedsearch": ours.run}
+    runs = {OURS: ours.run, PASSAGES: passages.run}
     for system, make in (("bm25s", bm25s_run), ("SQLite FTS5", fts5_run)):
         t = time.perf_counter()
         runs[system] = make(collection)
         timings[f"{name} {system}"] = time.perf_counter() - t
-    docs = [(d.id, f"{d.title}\n{d.text}") for d in collection.docs]
+    docs = [(d.id, d.plain) for d in collection.docs]
     plain = evaluate(collection.qrels, bm25_run(docs, collection.topics))
     return CollectionReport(
         name=name,
         table={system: evaluate(collection.qrels, run) for system, run in runs.items()},
-        refused=ours.refused,
+        refused=tuple(sorted(set(ours.refused) | set(passages.refused))),
         passages=ours.passages,
         documents=ours.documents,
         topics=len(collection.topics),
         judged=sum(len(j) for j in collection.qrels.values()),
         gain_note=collection.gain_note,
         plain_bm25=plain,
+        intervals={
+            m: ratio_interval(collection.qrels, runs[OURS], runs["bm25s"], m)
+            for m in ("MAP", "nDCG@10")
+        },
     )
 
 
@@ -137,15 +148,58 @@ def _variant_rows(collections, roots):
         with variant.patch():
             for c in collections:
                 scores[c.name] = evaluate(c.qrels, rank_topics(roots[c.name], c.topics))
-        rows.append(VariantRow(variant.group, variant.label, scores))
-        summary = "  ".join(
-            f"{n} MAP {s['MAP']:.4f} nDCG@10 {s['nDCG@10']:.4f}" for n, s in scores.items()
-        )
-        print(
-            f"  {variant.label[:50]:50s} {summary} ({time.perf_counter() - t:.1f}s)",
-            file=sys.stderr,
-        )
+        rows.append(VariantRow(variant.group, variant.label, scores, variant.knob))
+        _progress(variant.label, scores, t)
     return rows
+
+
+def _progress(label: str, scores: dict, started: float) -> None:
+    summary = "  ".join(
+        f"{n} MAP {s['MAP']:.4f} nDCG@10 {s['nDCG@10']:.4f}" for n, s in scores.items()
+    )
+    print(f"  {label[:50]:50s} {summary} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+
+
+def _byline_row(collections, work: Path):
+    """The defaults on indexes where an authors line opening a record is a
+    passage of its own, as before this issue: an index-time choice."""
+    from bench.relevance_engine import index_collection, rank_topics
+    from bench.relevance_report import VariantRow, evaluate
+    from bench.relevance_variants import DOCUMENTS, attribute
+    from indexer.build import passages
+
+    t = time.perf_counter()
+    scores = {}
+    with attribute(passages, "_join_openers", lambda text, paras: paras):
+        roots = {
+            c.name: index_collection(c, work / "bylines" / c.name, procs=1) for c in collections
+        }
+    for c in collections:
+        scores[c.name] = evaluate(c.qrels, rank_topics(roots[c.name], c.topics))
+    label = "an authors line opening a record is a passage of its own (before)"
+    _progress(label, scores, t)
+    return VariantRow(DOCUMENTS, label, scores, "bylines")
+
+
+def _held_out(collections, roots, rows) -> dict[str, dict[str, float]]:
+    """Each collection scored with every knob set as the other collections chose."""
+    from bench.relevance_engine import rank_topics
+    from bench.relevance_loco import chosen_without, folds
+    from bench.relevance_report import evaluate
+    from bench.relevance_variants import VARIANTS, combined
+
+    found = folds(rows, [c.name for c in collections])
+    patches = {v.label: v.patch for v in VARIANTS}
+    defaults = next(r for r in rows if r.label == "defaults")
+    held_out = {}
+    for c in collections:
+        chosen = [label for label in chosen_without(found, c.name) if label in patches]
+        if not chosen:
+            held_out[c.name] = defaults.scores[c.name]
+            continue
+        with combined(*(patches[label] for label in chosen))():
+            held_out[c.name] = evaluate(c.qrels, rank_topics(roots[c.name], c.topics))
+    return held_out
 
 
 def _markdown(report, seconds: float) -> str:

@@ -18,7 +18,7 @@ def bm25s_run(collection: Collection) -> Run:
     import Stemmer
 
     stemmer = Stemmer.Stemmer("english")
-    texts = [f"{d.title}\n{d.text}" for d in collection.docs]
+    texts = [d.plain for d in collection.docs]
     ids = [d.id for d in collection.docs]
     model = bm25s.BM25(k1=1.2, b=0.75)
     model.index(

@@ -1,5 +1,6 @@
-"""Read the SMART-format test collections (Cranfield, CISI): documents, topics
-and judgements, each collection by its own file names and judgement scale."""
+"""Read the SMART-format test collections (Cranfield, CISI, MEDLINE, ADI):
+documents, topics and judgements, each collection by its own file names and
+judgement scale."""
 
 from __future__ import annotations
 
@@ -21,6 +22,18 @@ class CranDoc:
     id: str
     title: str
     text: str
+    authors: str = ""  # one line, names separated by "; "
+
+    @property
+    def plain(self) -> str:
+        """Title, authors and text as one field, as the baselines index it."""
+        return "\n".join(part for part in (self.title, self.authors, self.text) if part)
+
+    def markdown(self) -> str:
+        """The record as a Markdown file: the title as its heading, then the
+        authors line and the text, each its own paragraph."""
+        parts = [f"# {self.title}"] if self.title else []
+        return "\n\n".join(p for p in (*parts, self.authors, self.text) if p) + "\n"
 
 
 @dataclass(frozen=True)
@@ -55,9 +68,14 @@ def _clean(text: str) -> str:
 
 
 def _docs(path: Path) -> tuple[CranDoc, ...]:
-    # Title (.T) and text (.W); authors, sources and references are left out.
+    # Title (.T), authors (.A) and text (.W); sources and references are left out.
     return tuple(
-        CranDoc(id=r["I"], title=_clean(r.get("T", "")), text=r.get("W", "").strip())
+        CranDoc(
+            id=r["I"],
+            title=_clean(r.get("T", "")),
+            text=r.get("W", "").strip(),
+            authors="; ".join(_clean(a) for a in r.get("A", "").splitlines() if a.strip()),
+        )
         for r in _records(path)
     )
 
@@ -83,6 +101,18 @@ def _cisi(folder: Path) -> Collection:
     return _judged("cisi", _docs(folder / "CISI.ALL"), topics, qrels, "binary judgements")
 
 
+def _medline(folder: Path) -> Collection:
+    topics = {r["I"]: _clean(r.get("W", "")) for r in _records(folder / "MED.QRY")}
+    qrels = _qrels(folder / "MED.REL", lambda _: 1)
+    return _judged("medline", _docs(folder / "MED.ALL"), topics, qrels, "binary judgements")
+
+
+def _adi(folder: Path) -> Collection:
+    topics = {r["I"]: _clean(r.get("W", "")) for r in _records(folder / "ADI.QRY")}
+    qrels = _qrels(folder / "ADI.REL", lambda _: 1)
+    return _judged("adi", _docs(folder / "ADI.ALL"), topics, qrels, "binary judgements")
+
+
 def _qrels(path: Path, gain: Callable[[str], int | None]) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for line in path.read_text(encoding="latin-1").splitlines():
@@ -104,6 +134,8 @@ def _judged(name, docs, topics, qrels, note) -> Collection:
 READERS: dict[tuple[str, ...], Callable[[Path], Collection]] = {
     ("cran.all.1400", "cran.qry", "cranqrel"): _cranfield,
     ("CISI.ALL", "CISI.QRY", "CISI.REL"): _cisi,
+    ("MED.ALL", "MED.QRY", "MED.REL"): _medline,
+    ("ADI.ALL", "ADI.QRY", "ADI.REL"): _adi,
 }
 
 

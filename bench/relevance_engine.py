@@ -14,6 +14,7 @@ from indexer.build.run import build_index
 from indexer.errors import SeedsearchError
 from indexer.index import generations
 from indexer.models import Query
+from indexer.search import group as grouping
 from indexer.search import parse as query
 from indexer.search import rank as ranking
 from indexer.search.engine import MAX_PER_PAGE, Engine
@@ -34,7 +35,7 @@ def write_documents(collection: Collection, folder: Path) -> None:
     """Each document as Markdown: its title as the heading, then its text."""
     folder.mkdir(parents=True, exist_ok=True)
     for doc in collection.docs:
-        (folder / f"{doc.id}{SUFFIX}").write_text(f"# {doc.title}\n\n{doc.text}\n", "utf-8")
+        (folder / f"{doc.id}{SUFFIX}").write_text(doc.markdown(), "utf-8")
 
 
 def index_collection(collection: Collection, workdir: Path, procs: int | None = None) -> Path:
@@ -45,31 +46,39 @@ def index_collection(collection: Collection, workdir: Path, procs: int | None = 
     return index
 
 
-def run_topics(engine: Engine, topics: dict[str, str]) -> EngineRun:
-    """Every topic through Engine.search (1000 passages), deduplicated by document."""
+def run_topics(engine: Engine, topics: dict[str, str], by_document: bool) -> EngineRun:
+    """Every topic through Engine.search, 1000 documents of the grouped view or
+    1000 passages deduplicated by document."""
     run: Run = {}
     refused = []
     for number, text in topics.items():
         try:
-            result = engine.search(Query(text, per_page=MAX_PER_PAGE))
+            result = engine.search(Query(text, per_page=MAX_PER_PAGE, by_document=by_document))
         except SeedsearchError:
             refused.append(number)
             run[number] = {}
             continue
-        ranked: dict[str, float] = {}
-        for hit in result.hits:
-            doc = hit.doc.removesuffix(SUFFIX)
-            if doc not in ranked:
-                # Rank-based scores keep the engine's order exactly, ties included.
-                ranked[doc] = float(MAX_PER_PAGE - len(ranked))
-        run[number] = ranked
+        found = result.documents if by_document else result.hits
+        run[number] = _by_rank(hit.doc for hit in found)
     health = engine.health()
     return EngineRun(run, tuple(refused), health.passages, health.documents)
 
 
-def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
-    """Every topic through query.parse and ranking.rank, the functions
-    Engine.search calls, without its highlighting; deduplicated by document."""
+def _by_rank(docs) -> dict[str, float]:
+    """Each document at its first place, scored by rank: the engine's order
+    exactly, ties included."""
+    ranked: dict[str, float] = {}
+    for doc in docs:
+        doc = doc.removesuffix(SUFFIX)
+        if doc not in ranked:
+            ranked[doc] = float(MAX_PER_PAGE - len(ranked))
+    return ranked
+
+
+def rank_topics(index_root: Path, topics: dict[str, str], by_document: bool = True) -> Run:
+    """Every topic through parse.parse and group.group (documents) or
+    rank.rank (passages, deduplicated by document): the functions
+    Engine.search calls, without its highlighting."""
     gen_dir, _ = generations.locate(index_root)
     searcher = whoosh_index.open_dir(str(gen_dir)).searcher(weighting=ranking.weighting())
     try:
@@ -77,13 +86,12 @@ def rank_topics(index_root: Path, topics: dict[str, str]) -> Run:
         run: Run = {}
         for number, text in topics.items():
             parsed = query.parse(text, searcher.reader())
-            ranked = ranking.rank(searcher, parsed, 0, MAX_PER_PAGE, None)
-            seen: dict[str, float] = {}
-            for docnum, _ in ranked.scored:
-                doc = docs[docnum].removesuffix(SUFFIX)
-                if doc not in seen:
-                    seen[doc] = float(MAX_PER_PAGE - len(seen))
-            run[number] = seen
+            if by_document:
+                found = grouping.group(searcher, parsed, 0, MAX_PER_PAGE)
+                run[number] = _by_rank(g.doc for g in found.groups)
+            else:
+                ranked = ranking.rank(searcher, parsed, 0, MAX_PER_PAGE, None)
+                run[number] = _by_rank(docs[n] for n, _ in ranked.scored)
         return run
     finally:
         searcher.close()

@@ -187,7 +187,7 @@ class DocumentHit:
     doc: str
     title: str
     url: str  # the document, its matches marked
-    score: float  # its best passage's
+    score: float  # by relevance: its best passage and its whole text together
     matches: int  # its matching passages
     folder: str  # "" at the top of the source folder
     format: str

@@ -42,17 +42,19 @@ def years_of(doc: str, meta) -> str:
 
 
 @pytest.mark.parametrize("text", ["flood", "stone bridge", '"flood meadow"', "weir -meadow"])
-def test_one_entry_per_document_in_the_order_of_its_best_passage(demo_engine, text):
+def test_one_entry_per_matching_document_with_its_best_passages(demo_engine, text):
     flat = everything(demo_engine, text)
     grouped = demo_engine.search(Query(text, per_page=100, by_document=True))
-    order = list(dict.fromkeys(h.doc for h in flat))
-    assert [d.doc for d in grouped.documents] == order
-    assert grouped.total == len(order) and grouped.passages == len(flat)
+    assert {d.doc for d in grouped.documents} == {h.doc for h in flat}
+    assert grouped.total == len(grouped.documents) and grouped.passages == len(flat)
+    scores = [d.score for d in grouped.documents]
     for document in grouped.documents:
         mine = [h for h in flat if h.doc == document.doc]
-        assert [h.id for h in document.passages] == [h.id for h in mine[:SHOWN]]
+        # A document's passages come in the passage view's order, with its scores.
+        assert [(h.id, h.score) for h in document.passages] == [
+            (h.id, h.score) for h in mine[:SHOWN]
+        ]
         assert document.matches == len(mine)
-        assert document.score == mine[0].score
         assert document.url == mine[0].url
         meta = records(demo_engine)[document.doc]
         assert (document.title, document.format, document.date) == (
@@ -61,6 +63,8 @@ def test_one_entry_per_document_in_the_order_of_its_best_passage(demo_engine, te
             meta.date,
         )
         assert document.folder == folder_of(document.doc)
+    if len(text.split()) == 1:  # no every-word tier: documents by score alone
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_documents_are_paged_not_passages(demo_engine):
@@ -79,10 +83,10 @@ def test_documents_are_paged_not_passages(demo_engine):
 def test_a_documents_later_passages_are_found_below_the_ranked_depth(corpus, tmp_path):
     # "ash" once in a strong title-and-body passage of one.txt and once, weakly, in
     # a long one; two.txt has 150 passages that all outrank that weak one, so it
-    # lies far below the depth ranked to fill a page of two documents.
+    # lies far below the depth ranked to fill a page of two documents newest first.
     weak = "The ash " + "tree stood by the old stone wall of the yard " * 12 + "."
     files = {
-        "one.txt": "Notes\n\nAsh, ash and more ash.\n\n" + weak,
+        "one.txt": "Notes\n\nAsh, ash and more ash: the ash trees of the yard.\n\n" + weak,
         "two.txt": "Trees\n\n"
         + "\n\n".join(f"Tree {n} of the wood was an ash, number {n} of many." for n in range(150)),
     }
@@ -91,10 +95,16 @@ def test_a_documents_later_passages_are_found_below_the_ranked_depth(corpus, tmp
     with Engine(index) as engine:
         flat = everything(engine, "ash")
         assert [h.doc for h in flat][-1] == "one.txt"  # the weak passage comes last
-        grouped = engine.search(Query("ash", per_page=2, by_document=True))
-        first = grouped.documents[0]
-        assert first.doc == "one.txt" and first.matches == 2
-        assert [h.id for h in first.passages] == [h.id for h in flat if h.doc == "one.txt"]
+        mine = [h.id for h in flat if h.doc == "one.txt"]
+        for by_date in (True, False):
+            grouped = engine.search(Query("ash", per_page=2, by_document=True, by_date=by_date))
+            one = next(d for d in grouped.documents if d.doc == "one.txt")
+            assert one.matches == 2 and [h.id for h in one.passages] == mine
+        # Newest first (no dates here: then by relevance), a document comes at its first
+        # passage; by relevance, two.txt's 150 mentions outweigh one.txt's five.
+        assert grouped.documents[0].doc == "two.txt"
+        by_date = engine.search(Query("ash", per_page=2, by_document=True, by_date=True))
+        assert by_date.documents[0].doc == "one.txt"
 
 
 def test_grouping_follows_the_spelling_correction(demo_engine):

@@ -1,4 +1,5 @@
-"""Splitting documents into passages; the seed essay's passages are pinned."""
+"""Splitting documents into passages; the seed essay's passages are pinned; a
+byline or an authors line stays with the text it opens."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import base64
 import pytest
 
 from indexer.build.passages import is_data, split_document
+from indexer.build.run import build_index
+from indexer.models import Query
 from indexer.readers import read_document
+from indexer.search.engine import Engine
 from tests.conftest import SEED_DOC, SEEDS
 
 CAPTION = "Flickr/Axel Axel (Some rights reserved)"
@@ -132,3 +136,54 @@ def test_refrains_among_short_paragraphs_are_not_pull_quotes(corpus):
 )
 def test_data_is_told_from_prose(text, data):
     assert is_data(text) is data
+
+
+# A record as bibliographic collections hold it (ADI, document 2): a title, an
+# authors line, an abstract.
+RECORD = (
+    "# A new efficient structure-matching procedure and its application to automatic "
+    "retrieval systems\n\n"
+    "G. Salton; E. H. Sussenguth, Jr.\n\n"
+    "A new automatic method is presented for the comparison of two-dimensional line patterns. "
+    "Retrieval applications include the matching of chemical structures and the comparison "
+    "of syntactically analyzed excerpts extracted from documents and search requests.\n"
+)
+
+
+def test_an_authors_line_stays_with_the_text_it_opens(corpus):
+    src = corpus({"record.md": RECORD, "no-abstract.md": "# On indexing\n\nH. P. Luhn\n"})
+    passages = split_document(read_document(src / "record.md", src)).passages
+    assert len(passages) == 1
+    assert passages[0].text.startswith("G. Salton; E. H. Sussenguth, Jr.\n\nA new automatic")
+    assert passages[0].text.endswith("search requests.")
+    # A record with no text but its authors is that line.
+    alone = split_document(read_document(src / "no-abstract.md", src)).passages
+    assert [p.text for p in alone] == ["H. P. Luhn"]
+
+
+def test_a_byline_joins_only_the_paragraph_it_opens(corpus):
+    story = (
+        "# Floods\n\nBy Ann Lee\n\nMay 3, 2019\n\n"
+        "The river rose a metre overnight and the lower town was closed to traffic.\n\n"
+        "Thanks to all.\n\n"
+        "## Later\n\nBy Tom Ash\n\n"
+        "The water went down by noon and the bridge opened again in the afternoon.\n"
+    )
+    src = corpus({"story.md": story})
+    passages = split_document(read_document(src / "story.md", src)).passages
+    assert [(p.section, p.text.split("\n\n")) for p in passages] == [
+        ("", ["By Ann Lee", "May 3, 2019", passages[0].text.split("\n\n")[-1]]),
+        ("", ["Thanks to all."]),  # a short line closing a section is a passage
+        ("Later", ["By Tom Ash", passages[2].text.split("\n\n")[-1]]),
+    ]
+    assert passages[0].text.endswith("closed to traffic.")
+    assert passages[2].text.endswith("in the afternoon.")
+
+
+def test_an_authors_line_is_found_with_its_abstract(corpus, tmp_path):
+    build_index(corpus({"record.md": RECORD}), tmp_path / "index", full=True)
+    with Engine(tmp_path / "index") as engine:
+        result = engine.search(Query("Salton line patterns"))
+    # One passage holds the author and the abstract's words: not a partial match.
+    assert [h.id for h in result.hits] == ["record.md#p1"] and not result.partial
+    assert "Salton" in result.hits[0].text and "line patterns" in result.hits[0].text

@@ -345,7 +345,11 @@ def _document_hit() -> dict:
             "doc": {"type": "string", "description": "Document id (path in the source)."},
             "title": {"type": "string"},
             "url": {"type": "string", "description": "The document at its best passage."},
-            "score": {"type": "number", "description": "Its best passage's."},
+            "score": {
+                "type": "number",
+                "description": "By relevance, its best passage and its whole text together; "
+                "by date, its best passage's.",
+            },
             "matches": {"type": "integer", "minimum": 1, "description": "Matching passages."},
             "folder": {"type": "string", "description": "Its folder; empty at the top."},
             "format": {"type": "string", "description": "txt, md, html, pdf ..."},

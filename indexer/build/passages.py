@@ -1,7 +1,7 @@
 """Split a Document into Passages: paragraphs, windows of long ones, merged
-runs of tiny ones; captions dropped, pull quotes collapsed, data (base64,
-minified code) left out with a warning. A document yields at least one
-passage, or the reason it yields none."""
+runs of tiny ones, a byline kept with the text it opens; captions dropped, pull
+quotes collapsed, data (base64, minified code) left out with a warning. A
+document yields at least one passage, or the reason it yields none."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def split_document(document: Document) -> Split:
     paras, captions, not_prose = _paragraphs(document)
     kept, duplicates = _drop_pull_quotes(document.text, paras)
     spans = []
-    for para in _merge_tiny(document.text, kept):
+    for para in _join_openers(document.text, _merge_tiny(document.text, kept)):
         for s, e in _windows(document.text, para.start, para.end):
             spans.extend((para, cs, ce) for cs, ce in _cut_long(document.text, s, e))
     starts = document.page_starts()
@@ -310,6 +310,31 @@ def _merge_tiny(text: str, paras: list[_Para]) -> list[_Para]:
             out.append(p)
     close_run()
     return out
+
+
+def _join_openers(text: str, paras: list[_Para]) -> list[_Para]:
+    """A few tiny paragraphs opening a section (a byline, an authors line, a
+    dateline) join the paragraph they open: alone they are no passage a reader
+    wants, and the record they head stays whole."""
+    out: list[_Para] = []
+    openers: list[_Para] = []
+    for p in paras:
+        opens = not out or out[-1].section != p.section
+        if openers and openers[-1].section != p.section:
+            out.extend(openers)  # a section of tiny paragraphs alone keeps them
+            openers, opens = [], True
+        if (opens or openers) and _is_tiny(text, p):
+            openers.append(p)
+        elif openers:
+            out.append(_merged([*openers, p]))
+            openers = []
+        else:
+            out.append(p)
+    return out + openers
+
+
+def _is_tiny(text: str, p: _Para) -> bool:
+    return len(text[p.start : p.end].split()) <= TINY_WORDS
 
 
 def _merged(group: list[_Para]) -> _Para:

@@ -283,7 +283,7 @@ class Engine:
             doc=found.doc,
             title=meta.title if meta else best.title,
             url=best.url,
-            score=best.score,
+            score=round(found.score, 4),
             matches=found.matches,
             folder=found.doc.rpartition("/")[0],
             format=meta.format if meta else "",

@@ -105,13 +105,18 @@ class Vectors:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.k1, self.b = k1, b
-        self.size = self.reader.doc_count_all()
         self.leaves = [(leaf_arrays(seg), offset) for seg, offset in self.reader.leaf_readers()]
-        self.live = np.ones(self.size, dtype=bool)
+        live = np.ones(self.reader.doc_count_all(), dtype=bool)
         for seg, offset in self.reader.leaf_readers():
             if seg.has_deletions():
-                self.live[[offset + d for d in seg.deleted_docs_set]] = False
-        self.deletions = not self.live.all()
+                live[[offset + d for d in seg.deleted_docs_set]] = False
+        self._start(live)
+
+    def _start(self, live: np.ndarray) -> None:
+        """Empty caches over len(live) units, `live` marking those not deleted."""
+        self.size = len(live)
+        self.live = live
+        self.deletions = not live.all()
         self._norms: dict[str, np.ndarray] = {}
         # Query nodes already evaluated (feedback and tiers re-run the same
         # clauses); keyed by Whoosh's query equality.
@@ -122,16 +127,23 @@ class Vectors:
 
     # -- statistics -----------------------------------------------------------
 
+    def lengths(self, field: str) -> np.ndarray:
+        """Every passage's length in `field` (words, as Whoosh quantises them)."""
+        raw = [leaf.lengths(field) for leaf, _ in self.leaves]
+        return _BYTE_LENGTHS[np.concatenate(raw)] if raw else np.zeros(0, np.float32)
+
     def _norm(self, field: str) -> np.ndarray:
         """k1 * (1 - b + b * length / average length) for every passage."""
         norm = self._norms.get(field)
         if norm is None:
-            raw = [leaf.lengths(field) for leaf, _ in self.leaves]
-            lengths = _BYTE_LENGTHS[np.concatenate(raw)] if raw else np.zeros(0, np.float32)
             average = self.searcher.avg_field_length(field) or 1.0
-            norm = self.k1 * ((1 - self.b) + self.b * lengths / average)
+            norm = self.k1 * ((1 - self.b) + self.b * self.lengths(field) / average)
             self._norms[field] = norm
         return norm
+
+    def idf(self, field: str, text: str) -> float:
+        """The term's idf, as the searcher's weighting has it."""
+        return self.searcher.idf(field, text)
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and term frequencies of one term, over all segments."""
@@ -304,7 +316,7 @@ class Vectors:
 
     def _bm25(self, field: str, text: str, tf: np.ndarray, docs: np.ndarray, boost: float):
         """BM25 of a term with frequencies `tf` (float32) in the passages `docs`."""
-        idf = self.searcher.idf(field, text)
+        idf = self.idf(field, text)
         norm = self._norm(field)[docs]
         return ((idf * (self.k1 + 1) * boost) * tf / (tf + norm)).astype(np.float32, copy=False)
 

@@ -46,10 +46,10 @@ def _content(word: str) -> bool:
 def expansion_scores(
     vectors, docnums: list[int], model: dict[str, float], field: str
 ) -> np.ndarray:
-    """sum over the model's words of P(w|R) * BM25(w) for each of `docnums`:
+    """sum over the model's words of P(w|R) * BM25(w) for each of `docnums`
+    (passages, or documents of DocumentVectors):
     a binary search in each word's decoded postings, so the cost grows with
     the passages reranked, not with how common the words are."""
-    searcher = vectors.searcher
     docs = np.asarray(docnums, dtype=np.int64)
     norm = vectors._norm(field)[docs]
     total = np.zeros(len(docs))
@@ -59,5 +59,5 @@ def expansion_scores(
             continue
         at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
         tf = np.where(ids[at] == docs, tfs[at], 0.0)
-        total += p * searcher.idf(field, word) * tf * (vectors.k1 + 1) / (tf + norm)
+        total += p * vectors.idf(field, word) * tf * (vectors.k1 + 1) / (tf + norm)
     return total

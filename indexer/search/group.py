@@ -1,11 +1,10 @@
-"""Results grouped by document: documents in the order of their best passage in
-the passage ranking, paged, each with its best few passages.
+"""Results grouped by document: documents paged, each with its best few passages.
 
-The passage ranking is taken deep enough to reach the page's documents (deeper
-by fourfold steps when a few documents hold most of the top passages); a
-document's further passages, when the ranking did not reach them, come from its
-own matches in the ranking's order (tier, then score), which is the order
-passages keep below the depth where feedback reranks."""
+By relevance, documents come in the order doc_rank.py gives them
+(best passage and whole document together); by date, in the order of their
+first passage in the newest-first passage ranking, taken deep enough to reach
+the page's documents. A document's passages are shown in the passage ranking's
+order (tier, then score) with their passage scores."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import catalog_for
+from .doc_rank import rank_documents
 from .evaluate import vectors_for
 from .rank import rank, tier_order
 from .weights import FEEDBACK_DEPTH, K1, B
@@ -29,6 +29,7 @@ class Group:
     doc: str
     matches: int
     passages: tuple[tuple[int, float], ...]  # (passage number, score), best first
+    score: float  # the document's: by relevance, all its evidence; by date, its first passage's
 
 
 @dataclass(frozen=True)
@@ -46,18 +47,52 @@ class Grouping:
 
 
 def group(searcher, parsed, offset: int, count: int, by_date: bool = False) -> Grouping:
-    """Documents [offset, offset+count) of the ranking of `parsed`, by best passage."""
+    """Documents [offset, offset+count) of the ranking of `parsed`."""
     vectors = vectors_for(searcher, K1, B)
     catalog = catalog_for(searcher, vectors)
-    mask = vectors.evaluate(parsed.query).mask
-    per_doc = catalog.documents_in(mask)
-    documents = int(np.count_nonzero(per_doc))
-    if not documents:
+    per_doc = catalog.documents_in(vectors.evaluate(parsed.query).mask)
+    if not np.count_nonzero(per_doc):
         return Grouping(0, 0, 0, ())
+    if by_date:
+        return _newest_first(searcher, vectors, parsed, per_doc, offset, count)
+    found = rank_documents(searcher, parsed, offset + count)
+    page = found.ranked[offset : offset + count]
+    shown = _best_passages(vectors, catalog, parsed, np.array([c for c, _ in page], np.int64))
+    groups = tuple(
+        Group(catalog.docs[code], int(per_doc[code]), shown[code], score) for code, score in page
+    )
+    return Grouping(found.documents, found.passages, found.every_word, groups)
+
+
+def _best_passages(vectors, catalog, parsed, codes: np.ndarray) -> dict:
+    """The first SHOWN matching passages of each of the documents `codes`, in the
+    passage ranking's order (tier, then score): one pass over the matches."""
+    scored = vectors.evaluate(parsed.query)
+    ids = scored.ids[np.isin(catalog.doc_of[scored.ids], codes)]
+    if vectors.deletions:
+        ids = ids[vectors.live[ids]]
+    scores = scored.at(ids)[1].astype(np.float64)
+    later = np.zeros(len(ids), np.int8)
+    if parsed.every_word is not None:
+        later = (~vectors.evaluate(parsed.every_word).at(ids)[0]).astype(np.int8)
+    mine = catalog.doc_of[ids]
+    order = np.lexsort((ids, -scores, later, mine))
+    shown: dict[int, list[tuple[int, float]]] = {int(c): [] for c in codes}
+    for i in order:
+        best = shown[int(mine[i])]
+        if len(best) < SHOWN:
+            best.append((int(ids[i]), float(scores[i])))
+    return {code: tuple(best) for code, best in shown.items()}
+
+
+def _newest_first(searcher, vectors, parsed, per_doc, offset: int, count: int) -> Grouping:
+    """Documents in the order of their first passage in the newest-first ranking."""
+    catalog = catalog_for(searcher, vectors)
+    documents = int(np.count_nonzero(per_doc))
     want = min(offset + count, documents)
     depth = max(FEEDBACK_DEPTH, want * DEPTH_PER_DOCUMENT)
     while True:
-        ranking = rank(searcher, parsed, 0, depth, None, by_date)
+        ranking = rank(searcher, parsed, 0, depth, None, by_date=True)
         numbers = np.fromiter((d for d, _ in ranking.scored), np.int64, len(ranking.scored))
         codes = catalog.doc_of[numbers]
         _, firsts = np.unique(codes, return_index=True)
@@ -71,7 +106,7 @@ def group(searcher, parsed, offset: int, count: int, by_date: bool = False) -> G
         matches = int(per_doc[code])
         if len(best) < min(SHOWN, matches) and not reached:
             best += _more_of(vectors, parsed, catalog.docs[code], best)[: SHOWN - len(best)]
-        groups.append(Group(catalog.docs[code], matches, tuple(best)))
+        groups.append(Group(catalog.docs[code], matches, tuple(best), best[0][1]))
     return Grouping(documents, ranking.total, ranking.every_word, tuple(groups))
 
 

@@ -5,7 +5,7 @@ every search box. Words are OR-ed so natural-language questions are not
 crippled; ranking puts passages holding every word first. Wildcards and fuzzy
 terms expand over the unstemmed vocabulary and are capped, and a long question
 or pasted page keeps its MAX_TERMS most informative words, so no query is
-unboundedly expensive. A word typed twice counts twice.
+unboundedly expensive. A word typed twice counts more than once.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from whoosh.qparser import plugins, syntax
 from ..analysis import WORD_RE, analyze, fold, stem
 from ..errors import BadQuery
 from ..schema import SEARCH_FIELDS, build_schema, term_text
-from .weights import FIELD_BOOSTS, FIELD_TIE, STOP_BOOST, STOP_STEMS, idf
+from .weights import FIELD_BOOSTS, FIELD_TIE, QUERY_K3, STOP_BOOST, STOP_STEMS, idf
 
 MAX_QUERY_CHARS = 10_000  # a pasted page; its cost is bounded by MAX_TERMS, not by this
 MAX_TERMS = 32  # distinct words and phrases searched: a long question keeps its rarest
@@ -135,8 +135,8 @@ def parse(text: str, reader) -> ParsedQuery:
 
 
 def _counted(q: wq.Query) -> wq.Query:
-    """Whoosh's normalize, except that a word typed n times counts n times (as in
-    BM25's linear query term frequency): a long question repeats what matters."""
+    """Whoosh's normalize, except that a word typed n times counts more than once
+    (BM25's query term frequency, _qtf): a long question repeats what matters."""
     if q.is_leaf():
         return q.normalize()
     q = q.apply(_counted)
@@ -153,9 +153,12 @@ def _counted(q: wq.Query) -> wq.Query:
 
 
 def _qtf(n: int) -> float:
-    """A clause typed n times weighs n: BM25's query term frequency with k3 → ∞,
-    as Lucene and bm25s have it."""
-    return float(n)
+    """A clause typed n times weighs (k3 + 1) n / (k3 + n): BM25's query term
+    frequency, saturating as Robertson's Okapi has it (k3 None: n, as in Lucene
+    and bm25s)."""
+    if QUERY_K3 is None:
+        return float(n)
+    return (QUERY_K3 + 1) * n / (QUERY_K3 + n)
 
 
 def _shortened(q: wq.Query, reader) -> tuple[wq.Query, list[tuple[str, ...]]]:

@@ -8,7 +8,7 @@ from math import log
 
 from ..analysis import STOP_WORDS, stem
 
-# The ranking knobs, measured on the Cranfield collection (bench/relevance.py).
+# The ranking knobs, measured on the test collections (bench/relevance.py).
 K1 = 1.2
 B = 0.75
 # A passage's title is its document's: it says what the passage is about but
@@ -18,6 +18,9 @@ FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
 FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
+# A word typed n times weighs (k3 + 1) n / (k3 + n): more than once, as a long
+# question repeats what matters, but less than n times; 8 is Okapi's k3.
+QUERY_K3: float | None = 8.0
 # Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
 # passages rerank the first FEEDBACK_DEPTH passages of questions of at least
 # FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want)
@@ -30,6 +33,14 @@ FEEDBACK_PASSAGES = 3
 FEEDBACK_TERMS = 10
 FEEDBACK_WEIGHT = 0.5  # share of the typed words in the expanded query (λ)
 FEEDBACK_DEPTH = 1000  # fixed, so every page of a query sees the same order
+# Documents (the grouped view, doc_rank.py): a document scores its best passage
+# mixed with its whole text's BM25, this share going to the whole text; the
+# first tier holds the documents with every word ("passage": in one passage;
+# None: no tier); feedback reads the top documents' best passages ("document":
+# all their text). Chosen leaving one collection out (bench/relevance_loco.py).
+DOCUMENT_SHARE = 0.75
+EVERY_WORD_IN: str | None = "document"
+FEEDBACK_TEXT = "passage"
 
 
 def idf(matching: int, passages: int) -> float:
