@@ -18,6 +18,7 @@ from .readers.ocr import OcrSettings, settings_from
 from .search import filters
 from .search.engine import MAX_PER_PAGE, Engine
 from .settings import (
+    CLUSTER_ENV,
     DEFAULT_INDEX,
     DEFAULT_SOURCE,
     INDEX_ENV,
@@ -112,6 +113,16 @@ poll_option = click.option(
 )
 
 
+cluster_option = click.option(
+    "--cluster",
+    default=None,
+    envvar=CLUSTER_ENV,
+    metavar="ADDRESS",
+    help="Read the files on the Dask cluster of this scheduler, e.g. tcp://host:8786 "
+    "(env SEEDSEARCH_CLUSTER).",
+)
+
+
 @cli.command("index")
 @source_option
 @index_option
@@ -121,6 +132,7 @@ poll_option = click.option(
 @click.option("--watch", is_flag=True, help="Then keep indexing changes until stopped.")
 @poll_option
 @ocr_options
+@cluster_option
 def index_command(
     source: Path,
     index_dir: Path,
@@ -132,6 +144,7 @@ def index_command(
     no_ocr: bool,
     ocr_lang: str | None,
     ocr_timeout: float | None,
+    cluster: str | None,
 ) -> None:
     """Index the documents in SOURCE into INDEX, atomically; then read scanned
     pages and images by OCR, publishing their text as it comes."""
@@ -143,7 +156,9 @@ def index_command(
         from .watching.loop import WatchOptions
         from .watching.run import run_watcher
 
-        options = WatchOptions(source, index_dir, poll=poll, full=full, strict=strict, ocr=ocr)
+        options = WatchOptions(
+            source, index_dir, poll=poll, full=full, strict=strict, ocr=ocr, cluster=cluster
+        )
         try:
             run_watcher(options, quiet)
         except SeedsearchError as exc:
@@ -160,6 +175,7 @@ def index_command(
             progress=files.show if show_bar else None,
             ocr=ocr,
             ocr_progress=pages.show if show_bar else None,
+            cluster=cluster,
         )
     except SeedsearchError as exc:
         raise fail(exc) from None
@@ -174,6 +190,8 @@ def index_command(
         click.echo(report.summary())
         for line in report.format_lines() + ocr_lines(report, ocr):
             click.echo(f"  {line}")
+        if report.cluster:
+            click.echo(f"  files read on the Dask cluster at {report.cluster}")
 
 
 class _Bar:
@@ -349,7 +367,9 @@ def status_text(index_dir: Path, status: Status) -> str:
             f"{build.added} added, {build.updated} updated, {build.moved} moved, "
             f"{build.removed} removed, {build.unchanged} unchanged, {build.skipped} skipped"
         )
-    lines.append(f"building    {'yes' if status.building else 'no'}")
+        if build.cluster:
+            lines.append(f"            files read on the Dask cluster at {build.cluster}")
+    lines.append(f"building    {building_text(status)}")
     watch = status.watch
     if watch is None:
         lines.append("watching    no (no watcher is running)")
@@ -390,6 +410,20 @@ def ocr_text(ocr) -> str:
         elif ocr.estimate():
             out += f" ({ocr.estimate()})"
     return f"{out}; {ocr.langs}"
+
+
+def building_text(status: Status) -> str:
+    """ "no", or "yes: 120 of 660 files, on the Dask cluster at tcp://… (2 workers: …)"."""
+    progress = status.progress
+    if not status.building or progress is None:
+        return "yes" if status.building else "no"
+    text = f"yes: {progress.done:,} of {progress.total:,} files" if progress.total else "yes"
+    text += f", since {progress.started}"
+    if progress.cluster:
+        count = len(progress.workers)
+        text += f", on the Dask cluster at {progress.cluster} ({count} worker"
+        text += f"{'' if count == 1 else 's'}: {', '.join(progress.workers)})"
+    return text
 
 
 def _table(title: str, counts: tuple[Count, ...]) -> list[str]:

@@ -365,6 +365,7 @@ class BuildReport:
     ocr_pages: int = 0  # scanned pages OCR read in this build
     ocr_waiting: int = 0  # scanned pages still waiting for OCR when it ended
     ocr_problem: str = ""  # why OCR could not run (Tesseract or a language missing)
+    cluster: str = ""  # the Dask scheduler whose workers read the files; "" for this machine
 
     def summary(self) -> str:
         moved = f"{self.moved} moved, " if self.moved else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 ENV_PREFIX = "SEEDSEARCH_"  # the web app reads SEEDSEARCH_<KEY> for each config key
 SOURCE_ENV = ENV_PREFIX + "SOURCE"
 INDEX_ENV = ENV_PREFIX + "INDEX"
+CLUSTER_ENV = ENV_PREFIX + "CLUSTER"  # a Dask scheduler's address: builds run on its workers
 DEFAULT_SOURCE = "seeds"  # the folder of documents, relative to where seedsearch runs
 DEFAULT_INDEX = "index"  # the index folder
 OCR_LANG_ENV = ENV_PREFIX + "OCR_LANG"  # Tesseract languages, "eng+rus"

@@ -11,6 +11,7 @@ import click
 from indexer.build.run import build_index
 from indexer.cli import (
     cli,
+    cluster_option,
     fail,
     index_option,
     ocr_lines,
@@ -65,6 +66,7 @@ def default_workers() -> int:
 )
 @poll_option
 @ocr_options
+@cluster_option
 def serve_command(
     index_dir: Path,
     source: Path,
@@ -78,19 +80,20 @@ def serve_command(
     no_ocr: bool,
     ocr_lang: str | None,
     ocr_timeout: float | None,
+    cluster: str | None,
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
     ocr = ocr_settings(no_ocr, ocr_lang, ocr_timeout)
-    ensure_index(index_dir, source, ocr)
+    ensure_index(index_dir, source, ocr, cluster)
     warn_if_exposed(host, index_dir)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if watch:  # before gunicorn forks its workers: builds never run in one
-        start_watching(index_dir, source, poll, ocr)
+        start_watching(index_dir, source, poll, ocr, cluster)
     config = {"INDEX": str(index_dir), "SOURCE": str(source)}
     workers = workers or default_workers()
     where = f"http://{host}:{port}/"
@@ -131,7 +134,9 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: assume it reaches beyond this machine
 
 
-def start_watching(index_dir: Path, source: Path, poll: float | None, ocr: OcrSettings) -> None:
+def start_watching(
+    index_dir: Path, source: Path, poll: float | None, ocr: OcrSettings, cluster: str | None
+) -> None:
     """Start the watcher process, unless another already keeps the index up to date."""
     other = read_state(index_dir)
     if other is not None:
@@ -144,10 +149,12 @@ def start_watching(index_dir: Path, source: Path, poll: float | None, ocr: OcrSe
     from indexer.watching.loop import WatchOptions  # here: see indexer.cli's index command
     from indexer.watching.run import spawn_watcher
 
-    spawn_watcher(WatchOptions(source, index_dir, poll=poll, ocr=ocr))
+    spawn_watcher(WatchOptions(source, index_dir, poll=poll, ocr=ocr, cluster=cluster))
 
 
-def ensure_index(index_dir: Path, source: Path, ocr: OcrSettings) -> None:
+def ensure_index(
+    index_dir: Path, source: Path, ocr: OcrSettings, cluster: str | None = None
+) -> None:
     """Build the index from `source` when `index_dir` has none yet. Scanned pages
     wait: OCR takes seconds a page, and serving must not wait for it."""
     try:
@@ -167,7 +174,7 @@ def ensure_index(index_dir: Path, source: Path, ocr: OcrSettings) -> None:
         )
     click.echo(f"No index at {index_dir} yet; indexing {source} ...", err=True)
     try:
-        report = build_index(source, index_dir, ocr=ocr, ocr_budget=0)
+        report = build_index(source, index_dir, ocr=ocr, ocr_budget=0, cluster=cluster)
     except SeedsearchError as exc:
         raise fail(exc) from None
     for warning in report.warnings:

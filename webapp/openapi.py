@@ -469,6 +469,7 @@ def _status() -> dict:
                 "type": "boolean",
                 "description": "A build is running: the watcher's or a `seedsearch index`.",
             },
+            "progress": _nullable(_progress()),
             "pending": {
                 "type": "boolean",
                 "description": "The watcher has seen changes not built yet.",
@@ -537,6 +538,29 @@ def _watch() -> dict:
     )
 
 
+def _progress() -> dict:
+    return _object(
+        {
+            "pid": {"type": "integer", "description": "The process holding the build lock."},
+            "host": {"type": "string", "description": "The machine it runs on."},
+            "started": TIME,
+            "done": {**COUNT, "description": "Files read or skipped so far."},
+            "total": {**COUNT, "description": "Files this build reads (0 until known)."},
+            "cluster": {
+                "type": "string",
+                "description": "The Dask scheduler whose workers read the files; '' for "
+                "a build on one machine.",
+            },
+            "workers": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The cluster's workers, as last seen.",
+            },
+        },
+        "The build running now.",
+    )
+
+
 def _last_build() -> dict:
     return _object(
         {
@@ -549,6 +573,11 @@ def _last_build() -> dict:
             "removed": COUNT,
             "unchanged": COUNT,
             "skipped": COUNT,
+            "cluster": {
+                "type": "string",
+                "description": "The Dask scheduler whose workers read the files; '' when "
+                "they were read on the machine that built.",
+            },
         },
         "What the build that wrote the served generation did.",
     )

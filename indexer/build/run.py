@@ -17,11 +17,13 @@ from whoosh import index as whoosh_index
 from ..errors import BuildError, SeedsearchError
 from ..index import generations
 from ..index.meta import BuildRecord, DocMeta, IndexMeta, OcrRecord, write_meta
+from ..index.progress import ProgressFile
 from ..models import BuildReport, count_formats
 from ..readers import doc_id, find_files
 from ..readers.ocr import OcrSettings, OcrUnavailable, check, settings_from
 from ..schema import build_schema
 from ..storage.writer import PackWriter
+from .cluster import ClusterFiles
 from .documents import Scans, Tally, add_files
 from .moves import copy_moves
 from .ocr import read_pages, waiting_jobs
@@ -30,6 +32,7 @@ from .parallel import write_parallel
 from .plan import Plan, Previous, nothing_to_do, plan_changes, previous_generation
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
+AddFiles = Callable[..., None]  # documents.add_files, or a cluster's
 PUBLISH_EVERY = 30.0  # seconds of OCR between publications of the pages it read
 
 
@@ -37,13 +40,20 @@ class _Build:
     """One build's settings, and what it learns once (whether OCR can run)."""
 
     def __init__(
-        self, source: Path, root: Path, strict: bool, procs: int, ocr: OcrSettings
+        self,
+        source: Path,
+        root: Path,
+        strict: bool,
+        procs: int,
+        ocr: OcrSettings,
+        cluster: ClusterFiles | None = None,
     ) -> None:
         self.source = source
         self.root = root
         self.strict = strict
         self.procs = procs
         self.ocr = ocr
+        self.cluster = cluster  # reads the files on a Dask cluster, when given
         self.cache = OcrCache(root, ocr)
         self.started = time.perf_counter()
         self._problem: str | None = None
@@ -82,8 +92,10 @@ def build_index(
     ocr: OcrSettings | None = None,
     ocr_budget: float | None = None,
     ocr_progress: Progress | None = None,
+    cluster: str | None = None,
 ) -> BuildReport:
     """Index `source` into `index_root`: incremental unless `full`; atomic either way.
+    With `cluster` (a Dask scheduler's address) the files are read on its workers.
 
     The text that needs no OCR is published first; then the scanned pages waiting
     for OCR are read (for `ocr_budget` seconds at most, if given; the next build
@@ -103,11 +115,16 @@ def build_index(
             raise BuildError(str(exc)) from None
     try:
         with generations.build_lock(index_root):
-            build = _Build(source, index_root, strict, procs, ocr)
-            report = _build_locked(build, full, progress)
-            if ocr.enabled:
-                report = _read_scans(build, report, ocr_budget, ocr_progress)
-            _prune_cache(build)
+            tracker = ProgressFile(index_root)
+            try:
+                files = ClusterFiles(cluster, tracker.cluster) if cluster else None
+                build = _Build(source, index_root, strict, procs, ocr, files)
+                report = _build_locked(build, full, _tracked(tracker, progress))
+                if ocr.enabled:
+                    report = _read_scans(build, report, ocr_budget, ocr_progress)
+                _prune_cache(build)
+            finally:
+                tracker.close()
     except OSError as exc:  # an index folder we cannot write, a full disk ...
         where = exc.filename or index_root
         raise BuildError(
@@ -115,6 +132,17 @@ def build_index(
             "the index being served is unchanged."
         ) from None
     return replace(report, seconds=time.perf_counter() - started)
+
+
+def _tracked(tracker: ProgressFile, progress: Progress | None) -> Progress:
+    """`progress`, also kept in the index folder for `seedsearch status`."""
+
+    def report(done: int, total: int) -> None:
+        tracker.files(done, total)
+        if progress:
+            progress(done, total)
+
+    return report
 
 
 def _build_locked(
@@ -182,6 +210,7 @@ def _record(report: BuildReport) -> BuildRecord:
         removed=report.removed,
         unchanged=report.unchanged,
         warnings=report.warnings,
+        cluster=report.cluster,
     )
 
 
@@ -195,7 +224,13 @@ def _write(
 ) -> tuple[BuildReport, IndexMeta]:
     """Write the generation's index; what was done, and the metadata to record."""
     known = previous[1].documents if previous else {}
-    if previous is None and build.procs > 1 and len(plan.changed) > 1:
+    if progress:
+        progress(0, len(plan.changed))  # the status shows the files to go from the start
+    cluster = build.cluster
+    on_cluster = cluster is not None and cluster.takes(plan, update=previous is not None)
+    if on_cluster:
+        tally = _write_serial(build, scratch, previous, plan, progress, cluster.add)
+    elif previous is None and build.procs > 1 and len(plan.changed) > 1:
         whoosh_index.create_in(str(scratch), build_schema())
         tally = write_parallel(
             scratch, build.source, plan.changed, build.procs, build.strict, progress, build.scans
@@ -228,6 +263,7 @@ def _write(
         full=previous is None,
         ocr_waiting=_waiting(documents),
         ocr_problem=ocr.problem if ocr else "",
+        cluster=cluster.address if on_cluster else "",
     )
     return report, meta
 
@@ -259,8 +295,10 @@ def _write_serial(
     previous: Previous | None,
     plan: Plan,
     progress: Progress | None,
+    add: AddFiles = add_files,
 ) -> Tally:
-    """One writer: incremental updates (on a hard-linked copy) and small builds."""
+    """One writer: incremental updates (on a hard-linked copy) and small builds.
+    `add` writes the changed files: here, or as segments written by a cluster."""
     if previous:
         generations.link_copy(previous[0], scratch)
         ix = whoosh_index.open_dir(str(scratch))
@@ -288,7 +326,7 @@ def _write_serial(
             for move in again:
                 writer.delete_by_term("doc", move.old)
             changed = changed + [(m.path, m.new) for m in again]
-        add_files(writer, build.source, changed, build.strict, tally, tick, known, build.scans)
+        add(writer, build.source, changed, build.strict, tally, tick, known, build.scans)
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -51,6 +51,7 @@ class BuildRecord:
     removed: int
     unchanged: int
     warnings: tuple[str, ...] = ()  # "FILE: reason" for each file skipped
+    cluster: str = ""  # the Dask scheduler whose workers read the files; "" for one machine
 
 
 @dataclass(frozen=True)

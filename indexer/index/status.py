@@ -13,6 +13,7 @@ from ..errors import SeedsearchError
 from ..formats import format_of
 from . import generations
 from .meta import BuildRecord, DocMeta, OcrRecord
+from .progress import BuildProgress, read_progress
 from .watch import WatchState, read_state
 
 
@@ -44,6 +45,7 @@ class LastBuild:
     removed: int
     unchanged: int
     skipped: int
+    cluster: str  # the Dask scheduler whose workers read the files; "" for one machine
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Status:
     passages: int
     problem: str | None  # why no index is served
     building: bool  # a build is running: the watcher's or a `seedsearch index`
+    progress: BuildProgress | None  # that build's files done and to go, and its cluster
     pending: bool  # the watcher has seen changes it has not built yet
     watch: Watch | None
     last_build: LastBuild | None
@@ -118,7 +121,12 @@ def collect(root: Path) -> Status:
         problem = None
     except SeedsearchError as exc:
         meta, problem = None, exc.message
-    building = (watcher is not None and watcher.building) or build_holder(root) is not None
+    progress = read_progress(root)
+    building = (
+        (watcher is not None and watcher.building)
+        or build_holder(root) is not None
+        or progress is not None
+    )
     documents = meta.documents if meta else {}
     record = meta.build if meta else None
     skipped = _skipped(record.warnings) if record else ()
@@ -129,6 +137,7 @@ def collect(root: Path) -> Status:
         passages=sum(d.passages for d in documents.values()),
         problem=problem,
         building=building,
+        progress=progress,
         pending=watcher is not None and watcher.pending,
         watch=_watch(watcher) if watcher else None,
         last_build=_last_build(meta.built_at, record, len(skipped)) if record else None,
@@ -189,6 +198,7 @@ def _last_build(built_at: str, record: BuildRecord, skipped: int) -> LastBuild:
         removed=record.removed,
         unchanged=record.unchanged,
         skipped=skipped,
+        cluster=record.cluster,
     )
 
 

@@ -139,6 +139,12 @@ class PackWriter(SegmentWriter):
             self._close_segment()
         return self._finished
 
+    def adopt(self, segments: list) -> None:
+        """Commit `segments`, finished by other writers of this index (a cluster's
+        tasks), with this writer's own."""
+        self._check_state()
+        self._finished.extend(segments)
+
     def commit(self, mergetype=None, optimize=None, merge=None) -> None:
         self._check_state()
         final = self._merge_segments(mergetype, optimize, merge) + self._finished

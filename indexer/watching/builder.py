@@ -47,13 +47,15 @@ def run_build(
     stop: threading.Event,
     ocr: OcrSettings,
     ocr_budget: float | None = None,
+    cluster: str | None = None,
 ) -> Outcome:
-    """Build in a child process; `started` gets its pid. A set `stop` kills it.
-    OCR reads scanned pages for `ocr_budget` seconds at most; the next build goes on."""
+    """Build in a child process (its files read on the Dask cluster at `cluster`,
+    if given); `started` gets its pid. A set `stop` kills it. OCR reads scanned
+    pages for `ocr_budget` seconds at most; the next build goes on."""
     receive, send = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
         target=_child,
-        args=(source, index_root, full, strict, ocr, ocr_budget, send),
+        args=(source, index_root, full, strict, ocr, ocr_budget, cluster, send),
         name="seedsearch-build",  # not a daemon: a full build starts worker processes
     )
     child.start()
@@ -98,12 +100,19 @@ def _child(
     strict: bool,
     ocr: OcrSettings,
     ocr_budget: float | None,
+    cluster: str | None,
     conn: Connection,
 ) -> None:
     die_with_parent()
     try:
         report = build_index(
-            source, index_root, full=full, strict=strict, ocr=ocr, ocr_budget=ocr_budget
+            source,
+            index_root,
+            full=full,
+            strict=strict,
+            ocr=ocr,
+            ocr_budget=ocr_budget,
+            cluster=cluster,
         )
         conn.send(("ok", report))
     except BuildLocked as exc:

@@ -38,6 +38,7 @@ class WatchOptions:
     full: bool = False  # the first build rebuilds from scratch
     strict: bool = False  # any warning fails a build
     ocr: OcrSettings = OcrSettings()  # how scanned pages and images are read
+    cluster: str | None = None  # a Dask scheduler's address: builds read files on its workers
 
 
 class Watcher:
@@ -102,6 +103,7 @@ class Watcher:
                 self.options.index_root,
                 full=self.full,
                 strict=self.options.strict,
+                cluster=self.options.cluster,
                 started=lambda pid: self._publish("building", build_pid=pid),
                 stop=self.stop,
                 ocr=self.options.ocr,

@@ -53,6 +53,8 @@ def spawn_watcher(options: WatchOptions) -> subprocess.Popen:
     command += ["--ocr-lang", ocr.langs, "--ocr-timeout", str(ocr.timeout)]
     if not ocr.enabled:
         command += ["--no-ocr"]
+    if options.cluster:
+        command += ["--cluster", options.cluster]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,

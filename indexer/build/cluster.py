@@ -1,0 +1,540 @@
+"""Builds on a Dask cluster: the files are read, split, analysed and written as
+segments by tasks on the cluster's workers; planning, committing and publishing
+stay with the build that holds the lock, as on one machine.
+
+Workers reach the documents and the new generation through a shared folder (the
+same paths on every machine), so a task sends no text: it gets a batch of file
+paths and returns its segments and their tally as one pickled bytes object
+(Dask moves bytes fast and many small Python objects very slowly). Batches
+hold up to BATCH_FILES files, fewer when there are few files to spread over the
+workers; their segments are then merged on the workers into segments about the
+size a build on one machine writes, so that searches do not pay for many.
+
+A task is idempotent: each run writes segments under new names, and only the
+segments of the run whose result arrives are committed; Whoosh's commit deletes
+every other segment file, such as one half-written by a worker that died (Dask
+runs its tasks again elsewhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import importlib.util
+import logging
+import math
+import os
+import pickle
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
+
+from ..analysis import ANALYZER_VERSION
+from ..errors import BuildError
+from ..index.meta import FORMAT_VERSION
+from ..readers import LIMIT_ENV
+from ..storage.writer import PackWriter
+from .documents import Scans, Tally, add_files
+from .plan import Plan
+
+BATCH_FILES = 100  # files per task at most: a task costs a few milliseconds of overhead
+BATCH_BYTES = 256 << 20  # and at most this much source, unless one file is larger
+BATCHES_PER_THREAD = 4  # at least, when there are enough files: work is shared evenly
+MERGE_BYTES = 100 << 20  # merged segments' size on disk; one machine's are about this
+LOCAL_BELOW = 10  # an update with fewer files to read is written here, not on the cluster
+CONNECT_SECONDS = 10.0
+WORKER_WAIT = 10.0  # seconds to wait for a first worker to join
+NO_WORKERS_SECONDS = 60.0  # a cluster without workers this long fails the build
+POLL = 1.0  # seconds between looks at the cluster while tasks run
+RETRIES = 1  # a task that raised (a network share's hiccup) is run once more
+CHECK_FILE = ".cluster-check"
+# [tcp|tls|ws|wss://]HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 one
+ADDRESS = re.compile(r"(?:(?:tcp|tls|wss?)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:@\[\]]+):\d{1,5}")
+
+Seen = Callable[[str, tuple[str, ...]], None]  # told the cluster's address and workers
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Files one task reads, in source order."""
+
+    number: int
+    files: list[tuple[Path, str]]
+    size: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """A task's result: its segments with their size on disk, and what it read."""
+
+    segments: list[tuple[object, int]]  # (Whoosh segment, bytes)
+    tally: Tally | None = None
+    error: str = ""  # a --strict warning: the build fails
+
+
+class ClusterFiles:
+    """Reads a build's files on the Dask cluster at `address`; `add` stands in for
+    documents.add_files, committing the workers' segments with the build's writer."""
+
+    def __init__(self, address: str, seen: Seen | None = None) -> None:
+        self.address = check_address(address)
+        self._seen = seen or (lambda _address, _workers: None)
+
+    def takes(self, plan: Plan, update: bool) -> bool:
+        """Whether the cluster writes this build: every full build, and updates with
+        enough files that connecting to it costs less than reading them here."""
+        return not update or len(plan.changed) >= LOCAL_BELOW
+
+    def add(
+        self,
+        writer: PackWriter,
+        source: Path,
+        files: list[tuple[Path, str]],
+        strict: bool,
+        tally: Tally,
+        tick: Callable[[], None],
+        replace: set[str] = frozenset(),
+        scans: Scans = None,
+    ) -> None:
+        """Index `files` on the cluster into `writer`'s index, deleting the old
+        passages of the documents in `replace`; `tick` once per file done. `scans`
+        finds what OCR read, in the index folder the workers share."""
+        if not files:
+            return
+        for _path, doc in files:
+            if doc in replace:  # read again, or unreadable now: its old passages go
+                writer.delete_by_term("doc", doc)
+        index_dir = Path(writer.storage.folder).resolve()
+        source = source.resolve()
+        files = [(path.resolve(), doc) for path, doc in files]
+        with _client(self.address) as client:
+            threads = _check(client, self.address, source, index_dir, files)
+            self._seen(self.address, tuple(sorted(threads)))
+            run = _Run(client, self.address, index_dir, self._seen)
+            batches = make_batches(files, sum(threads.values()))
+            results = run.batches(batches, source, strict, scans, tick)
+            for result in results:
+                _absorb(tally, result.tally)
+            segments = run.merge([s for r in results for s in r.segments])
+        writer.adopt(segments)
+
+
+# -- on the machine that builds --------------------------------------------------------
+
+
+def check_address(address: str) -> str:
+    """A Dask scheduler's address as given, or BuildError: Dask is missing, or it is
+    not an address (Dask's client would wait out its timeout, then hang on exit).
+    Dask is not imported here: a watcher's small updates are built without it."""
+    if importlib.util.find_spec("distributed") is None:
+        raise BuildError(
+            "--cluster needs Dask's distributed scheduler: pip install 'seedsearch[cluster]'."
+        )
+    if ADDRESS.fullmatch(address) is None:
+        raise BuildError(
+            f"Not a Dask scheduler's address: {address!r}; give it as tcp://HOST:PORT "
+            "(the scheduler listens on port 8786 unless told otherwise)."
+        )
+    return address
+
+
+def make_batches(files: list[tuple[Path, str]], threads: int) -> list[Batch]:
+    """Consecutive files in batches: at most BATCH_FILES and BATCH_BYTES each, and
+    at least BATCHES_PER_THREAD batches per worker thread while files last."""
+    wanted = max(1, threads) * BATCHES_PER_THREAD
+    per = max(1, min(BATCH_FILES, math.ceil(len(files) / wanted)))
+    batches: list[Batch] = []
+    current: list[tuple[Path, str]] = []
+    size = 0
+    for item in files:
+        length = _size(item[0])
+        if current and (len(current) >= per or size + length > BATCH_BYTES):
+            batches.append(Batch(len(batches), current, size))
+            current, size = [], 0
+        current.append(item)
+        size += length
+    if current:
+        batches.append(Batch(len(batches), current, size))
+    return batches
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _client(address: str) -> Iterator:
+    """A Dask client of the scheduler at `address`, or BuildError saying why not."""
+    from distributed import Client  # check_address found it
+
+    with _dask_logs_silenced():
+        try:
+            client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise BuildError(
+                f"Cannot reach the Dask scheduler at {address} ({_reason(exc)}); "
+                "the index being served is unchanged."
+            ) from None
+        try:
+            with client.as_current():  # what distributed.wait asks for
+                yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=CONNECT_SECONDS)
+
+
+@contextlib.contextmanager
+def _dask_logs_silenced() -> Iterator[None]:
+    """The build reports what goes wrong in its own words; Dask's client would also
+    log each lost connection and failed reconnection, with tracebacks."""
+    handlers = logging.getLogger("distributed").handlers
+    silence = logging.Filter("nothing: no logger has this name")
+    for handler in handlers:
+        handler.addFilter(silence)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(silence)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+def _check(
+    client, address: str, source: Path, index_dir: Path, files: list[tuple[Path, str]]
+) -> dict[str, int]:
+    """The cluster's workers and their threads, once every worker is known to run
+    this version of seedsearch and to see the source and the index where we do."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+        threads = client.nthreads()
+    except (OSError, TimeoutError):
+        raise BuildError(
+            f"The Dask cluster at {address} has no workers (waited {WORKER_WAIT:g} s); "
+            "the index being served is unchanged."
+        ) from None
+    ours = _version()
+    for worker, theirs in sorted(_on_all(client, importlib.metadata.version, "seedsearch")):
+        if isinstance(theirs, BaseException):
+            raise BuildError(
+                f"seedsearch is not installed on the Dask worker {worker}: install "
+                f"seedsearch {ours} on every worker (pip install 'seedsearch[cluster]')."
+            )
+        if theirs != ours:
+            raise BuildError(
+                f"The Dask worker {worker} runs seedsearch {theirs}, this machine {ours}: "
+                "install the same version on every worker."
+            )
+    token = secrets.token_hex(8)
+    check = index_dir / CHECK_FILE
+    check.write_text(token, "utf-8")
+    sample = files[0][0]
+    try:
+        args = (str(source), str(sample), _size(sample), str(index_dir), token)
+        seen = sorted(_on_all(client, _look, *args, ANALYZER_VERSION, FORMAT_VERSION))
+    finally:
+        check.unlink(missing_ok=True)
+    for worker, problem in seen:
+        if isinstance(problem, BaseException):
+            problem = f"failed to check its folders ({_reason(problem)})"
+        if problem:
+            raise BuildError(
+                f"The Dask worker {worker} {problem}. Every worker must see the source "
+                "and the index folders at the same paths as this machine (a shared "
+                "folder: NFS, a cloud volume); the index being served is unchanged."
+            )
+    return {worker: threads.get(worker, 1) for worker, _ in seen}
+
+
+def _on_all(client, function, *args) -> list[tuple[str, object]]:
+    """function(*args) on every worker: (worker, result or the exception raised)."""
+    try:
+        return list(client.run(function, *args, on_error="return").items())
+    except (OSError, TimeoutError) as exc:
+        raise BuildError(
+            f"Lost the Dask cluster while checking its workers ({_reason(exc)}); "
+            "the index being served is unchanged."
+        ) from None
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("seedsearch")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+class _Run:
+    """Tasks on the cluster, waited for with an eye on the cluster itself."""
+
+    def __init__(self, client, address: str, index_dir: Path, seen: Seen) -> None:
+        self.client = client
+        self.address = address
+        self.index_dir = index_dir
+        self.seen = seen
+        self.token = secrets.token_hex(6)
+
+    def batches(
+        self,
+        batches: list[Batch],
+        source: Path,
+        strict: bool,
+        scans: Scans,
+        tick: Callable[[], None],
+    ) -> list[Written]:
+        """Each batch read into segments by a task; the results in batch order."""
+        caps = os.environ.get(LIMIT_ENV)
+        index_dir = str(self.index_dir)
+        futures = {}
+        for batch in sorted(batches, key=lambda b: -b.size):  # the longest first
+            future = self.client.submit(
+                read_batch,
+                index_dir,
+                source,
+                batch.files,
+                strict,
+                caps,
+                scans,
+                key=f"seedsearch-read-{self.token}-{batch.number}",
+                retries=RETRIES,
+            )
+            futures[future] = batch
+
+        def done(future, result: Written) -> None:
+            if result.error:
+                raise BuildError(result.error)
+            for _ in futures[future].files:
+                tick()
+
+        results = self._wait(futures, done, lambda f: _files_named(futures[f].files))
+        return [results[f] for f in sorted(futures, key=lambda f: futures[f].number)]
+
+    def merge(self, segments: list[tuple[object, int]]) -> list:
+        """The segments, small ones merged on the workers into segments of up to
+        MERGE_BYTES; in order."""
+        groups: list[list[tuple[object, int]]] = []
+        for segment in segments:
+            if groups and sum(s for _, s in groups[-1]) + segment[1] <= MERGE_BYTES:
+                groups[-1].append(segment)
+            else:
+                groups.append([segment])
+        futures = {}
+        for number, group in enumerate(groups):
+            if len(group) > 1:
+                future = self.client.submit(
+                    merge_segments,
+                    str(self.index_dir),
+                    [s for s, _ in group],
+                    key=f"seedsearch-merge-{self.token}-{number}",
+                    retries=RETRIES,
+                )
+                futures[future] = number
+        merged = self._wait(futures, lambda _f, _r: None, lambda _f: "merging segments")
+        by_group = {futures[f]: [s for s, _ in merged[f].segments] for f in futures}
+        out = []
+        for number, group in enumerate(groups):
+            out += by_group.get(number, [s for s, _ in group])
+        return out
+
+    def _wait(self, futures: dict, done, what) -> dict:
+        """Every future's Written result; `done(future, result)` as each arrives.
+        BuildError if a task fails for good or the cluster goes away."""
+        from distributed import wait
+        from distributed.scheduler import KilledWorker
+
+        results: dict = {}
+        pending = set(futures)
+        alone_since = None  # when the cluster was first seen without workers
+        try:
+            while pending:
+                try:
+                    finished, pending = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    alone_since = self._look_at_workers(alone_since)
+                    continue
+                except (CancelledError, OSError) as exc:  # all cancelled: the scheduler is gone
+                    raise self._lost(exc) from None
+                for future in finished:
+                    try:
+                        result = pickle.loads(future.result())
+                    except KilledWorker:
+                        raise BuildError(
+                            f"Dask workers died one after another running one task "
+                            f"({what(future)}); a file there may crash its reader. "
+                            "The index being served is unchanged."
+                        ) from None
+                    except (CancelledError, OSError, TimeoutError) as exc:
+                        raise self._lost(exc) from None
+                    except Exception as exc:  # raised in the task, after its retries
+                        raise BuildError(
+                            f"A build task failed on the Dask cluster ({what(future)}): "
+                            f"{_reason(exc)}; the index being served is unchanged."
+                        ) from None
+                    results[future] = result
+                    done(future, result)
+        finally:
+            if pending:
+                with contextlib.suppress(Exception):
+                    self.client.cancel(list(pending))
+        return results
+
+    def _lost(self, exc: BaseException) -> BuildError:
+        # Dask cancels every task of a client that lost its scheduler.
+        why = "the connection to it was lost" if isinstance(exc, CancelledError) else _reason(exc)
+        return BuildError(
+            f"Lost the Dask scheduler at {self.address} during the build ({why}); "
+            "the index being served is unchanged."
+        )
+
+    def _look_at_workers(self, alone_since: float | None) -> float | None:
+        """Tell the status who works; BuildError once the cluster has had no
+        worker for NO_WORKERS_SECONDS (tasks would wait for ever)."""
+        try:
+            workers = tuple(sorted(self.client.nthreads()))
+        except Exception as exc:  # the scheduler went away
+            raise self._lost(exc) from None
+        self.seen(self.address, workers)
+        if workers:
+            return None
+        now = time.monotonic()
+        if alone_since is not None and now - alone_since > NO_WORKERS_SECONDS:
+            raise BuildError(
+                f"The Dask cluster at {self.address} has had no workers for "
+                f"{NO_WORKERS_SECONDS:g} s; the index being served is unchanged."
+            )
+        return alone_since if alone_since is not None else now
+
+
+def _files_named(files: list[tuple[Path, str]]) -> str:
+    first = files[0][1]
+    return first if len(files) == 1 else f"{len(files)} files from {first}"
+
+
+def _absorb(tally: Tally, part: Tally) -> None:
+    tally.documents.update(part.documents)
+    tally.warnings.extend(part.warnings)
+    tally.passages += part.passages
+    tally.duplicates += part.duplicates
+    tally.formats.extend(part.formats)
+    tally.skipped.update(part.skipped)
+
+
+# -- on a worker ---------------------------------------------------------------------
+
+
+def _look(
+    source: str,
+    sample: str,
+    size: int,
+    index_dir: str,
+    token: str,
+    analyzer: int,
+    index_format: int,
+) -> str:
+    """On a worker: "" when it sees the folders as the builder does and writes
+    indexes the same way, else what is wrong, to follow "The Dask worker X"."""
+    if (analyzer, index_format) != (ANALYZER_VERSION, FORMAT_VERSION):
+        return "runs another version of seedsearch's analyser or index format"
+    if not os.path.isdir(source):
+        return f"cannot see the source folder {source}"
+    try:
+        if os.stat(sample).st_size != size:
+            return f"sees another source folder at {source} ({sample} differs)"
+    except OSError as exc:
+        return f"cannot see {sample} in the source folder ({exc.strerror})"
+    try:
+        with open(os.path.join(index_dir, CHECK_FILE), encoding="utf-8") as fh:
+            theirs = fh.read()
+    except OSError:
+        return f"cannot see the index folder {os.path.dirname(index_dir)}"
+    if theirs != token:
+        return f"sees another index folder at {os.path.dirname(index_dir)}"
+    probe = os.path.join(index_dir, f".cluster-write-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        with open(probe, "wb"):
+            pass
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write in the index folder {os.path.dirname(index_dir)} ({exc.strerror})"
+    return ""
+
+
+def read_batch(
+    index_dir: str,
+    source: Path,
+    files: list[tuple[Path, str]],
+    strict: bool,
+    caps: str | None,
+    scans: Scans = None,
+) -> bytes:
+    """On a worker: read `files` into new segments of the index at `index_dir`
+    (not committed); the Written result, pickled."""
+    with _size_caps(caps):
+        ix = whoosh_index.open_dir(index_dir)
+        # _lk=False: the builder holds the lock; tasks only add segment files.
+        writer = PackWriter(ix, _lk=False)
+        tally = Tally()
+        try:
+            add_files(writer, source, files, strict, tally, lambda: None, frozenset(), scans)
+        except BuildError as exc:  # --strict: nothing of this build will be committed
+            return pickle.dumps(Written([], error=exc.message))
+        segments = writer.finish_segments()
+    return pickle.dumps(Written(_sized(index_dir, segments), tally))
+
+
+def merge_segments(index_dir: str, segments: list) -> bytes:
+    """On a worker: the uncommitted `segments` of the index at `index_dir` copied
+    into one new segment; the Written result, pickled."""
+    ix = whoosh_index.open_dir(index_dir)
+    writer = PackWriter(ix, _lk=False)
+    for segment in segments:
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        try:
+            # Not add_reader, Whoosh's merge: it sums field lengths rounded to a
+            # byte, and the scores would differ from those of a build on one machine.
+            writer.copy_documents(reader, list(range(reader.doc_count_all())), {})
+        finally:
+            reader.close()
+    return pickle.dumps(Written(_sized(index_dir, writer.finish_segments())))
+
+
+def _sized(index_dir: str, segments: list) -> list[tuple[object, int]]:
+    names = os.listdir(index_dir)
+    out = []
+    for segment in segments:
+        prefix = segment.make_filename("")
+        ours = (n for n in names if n.startswith(prefix))
+        size = sum(os.path.getsize(os.path.join(index_dir, n)) for n in ours)
+        out.append((segment, size))
+    return out
+
+
+@contextlib.contextmanager
+def _size_caps(caps: str | None) -> Iterator[None]:
+    """The builder's size caps (SEEDSEARCH_MAX_MB) while a task reads, not the worker's."""
+    before = os.environ.get(LIMIT_ENV)
+    _set_env(LIMIT_ENV, caps)
+    try:
+        yield
+    finally:
+        _set_env(LIMIT_ENV, before)
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
