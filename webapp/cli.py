@@ -22,11 +22,13 @@ from indexer.cli import (
 )
 from indexer.errors import IndexMissing, SeedsearchError
 from indexer.index import generations
+from indexer.index.replica import publish_to
 from indexer.index.watch import read_state
 from indexer.readers.ocr import OcrSettings
 
 from .auth import users as users_file
 from .auth.commands import token_group, user_group
+from .auth.sessions import SECRET_KEY_FILE
 from .server import DEFAULT_THREADS, PortUnavailable, check_port, serve_dev, serve_gunicorn
 
 
@@ -182,6 +184,30 @@ def ensure_index(
     click.echo(report.summary(), err=True)
     for line in ocr_lines(report, ocr):
         click.echo(f"  {line}", err=True)
+
+
+@cli.command("publish")
+@index_option
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The copy to bring up to date: a folder another server serves.",
+)
+def publish_command(index_dir: Path, target: Path) -> None:
+    """Copy INDEX's current generation to another folder, its pointer last."""
+    try:
+        done = publish_to(index_dir, target, beside=(users_file.USERS_FILE, SECRET_KEY_FILE))
+    except SeedsearchError as exc:
+        raise fail(exc) from None
+    if done.already:
+        click.echo(f"{target} already serves generation {done.generation}.")
+        return
+    click.echo(
+        f"{target} now serves generation {done.generation}: {done.copied} files copied "
+        f"({done.bytes_copied / 1e6:.1f} MB), {done.linked} linked from its previous one."
+    )
 
 
 cli.add_command(user_group)

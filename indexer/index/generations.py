@@ -108,14 +108,20 @@ def publish(root: Path, scratch: Path, number: int) -> Path:
     final = root / f"gen-{number:06d}"
     _fsync_dir(scratch)
     os.replace(scratch, final)
+    point_to(root, final)
+    return final
+
+
+def point_to(root: Path, final: Path) -> None:
+    """Make the complete generation `final` the current one, atomically, and
+    remove those too old for any reader to still be on."""
     pointer = root / (CURRENT + ".tmp")
     with contextlib.suppress(FileNotFoundError):
         pointer.unlink()
     os.symlink(final.name, pointer)
     os.replace(pointer, root / CURRENT)
     _fsync_dir(root)
-    _prune(root, number)
-    return final
+    _prune(root, generation_of(final))
 
 
 def _prune(root: Path, current: int) -> None:
