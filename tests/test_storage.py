@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.fields import NUMERIC
+from whoosh.reading import SegmentReader
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -298,3 +299,32 @@ def test_copied_documents_answer_as_if_indexed_again(tmp_path):
     assert got == probe(expected)
     assert got["queries"]["Term('doc', 'b.txt')"] == []
     assert len(got["queries"][f"Term('doc', '{moved}')"]) == len(renamed) > 0
+
+
+def test_segments_appended_into_one_answer_as_one_written_whole(tmp_path):
+    # What a cluster build does: tasks write segments, others append them into
+    # one, and the builder commits that one alone.
+    items = passages()
+    whole = write(tmp_path / "whole", [(PackWriter, items, (), {})])
+    path = tmp_path / "parts"
+    path.mkdir()
+    schema = build_schema()
+    schema.add("n", NUMERIC)
+    ix = whoosh_index.create_in(str(path), schema)
+    parts = []
+    for chunk in (items[:30], items[30:70], items[70:]):
+        writer = PackWriter(ix, _lk=False)
+        add(writer, chunk)
+        parts += writer.finish_segments()
+    merger = PackWriter(ix, _lk=False)
+    for segment in parts:
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        merger.append_segment(reader)
+        reader.close()
+    builder = PackWriter(ix)
+    builder.adopt(merger.finish_segments())
+    builder.commit()
+    [merged] = segments(path)
+    assert probe(path) == probe(whole)
+    left = {p.name for p in path.glob("MAIN_*")} - {"MAIN_WRITELOCK"}
+    assert left == {merged.make_filename(ext) for ext in (PACK_EXT, DOCS_EXT)}  # parts cleaned

@@ -505,7 +505,7 @@ def merge_segments(index_dir: str, segments: list) -> bytes:
         try:
             # Not add_reader, Whoosh's merge: it sums field lengths rounded to a
             # byte, and the scores would differ from those of a build on one machine.
-            writer.copy_documents(reader, list(range(reader.doc_count_all())), {})
+            writer.append_segment(reader)
         finally:
             reader.close()
     return pickle.dumps(Written(_sized(index_dir, writer.finish_segments())))

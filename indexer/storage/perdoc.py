@@ -82,6 +82,31 @@ class PackPerDocWriter(base.PerDocumentWriter):
     def add_vector_items(self, fieldname, fieldobj, items) -> None:
         raise ValueError("the pack codec does not store term vectors")
 
+    def append(
+        self, reader: PackPerDocReader, lengths: dict[str, np.ndarray], columns: dict
+    ) -> None:
+        """Add every document of `reader` (a segment without deletions) after those
+        written, field by field: `lengths` are each scorable field's exact lengths
+        (the stored ones are rounded to a byte), `columns` the column objects."""
+        base, count = self._doccount, reader.doc_count_all()
+        for field in reader._stored:
+            docs, values = field.every()
+            found = self._stored.setdefault(field.name, (array("I"), []))
+            found[0].frombytes((docs + base).astype(np.uint32).tobytes())
+            found[1].extend(values)
+        for name, exact in lengths.items():
+            docs = np.flatnonzero(exact)  # as add_field, which keeps lengths above 0
+            found = self._lengths.setdefault(name, (array("I"), array("I")))
+            found[0].frombytes((docs + base).astype(np.uint32).tobytes())
+            found[1].frombytes(exact[docs].astype(np.uint32).tobytes())
+            self._fieldlengths[name] += int(exact.sum())
+        for name, column in columns.items():
+            values = reader.column_array(name)
+            found = self._columns.setdefault(name, (column, array("I"), []))
+            found[1].frombytes(np.arange(base, base + count, dtype=np.uint32).tobytes())
+            found[2].extend(values.tolist())
+        self._doccount += count
+
     def finish_doc(self) -> None:
         self._doccount += 1
         self._docnum = None
@@ -202,6 +227,24 @@ class _StoredField:
             raise PackError(f"{pack.name}: stored field {name!r} of unknown kind {kind!r}")
         if self.span > doccount or (self.has is not None and len(self.has) != doccount):
             raise PackError(f"{pack.name}: stored field {name!r} does not fit the segment")
+
+    def every(self) -> tuple[np.ndarray, list]:
+        """The documents that have the field, in order, and their values."""
+        docs = np.arange(self.span, dtype=np.int64)
+        if self.has is not None:
+            docs = docs[self.has[: self.span] != 0]
+        if self.kind == "int":
+            return docs, self.ints[docs].tolist()
+        if self.kind == "dict":
+            codes = self.codes[docs]
+            docs = docs[codes != _ABSENT]
+            return docs, [self.values[c] for c in self.codes[docs].tolist()]
+        starts, ends = self.offsets[docs].tolist(), self.offsets[docs + 1].tolist()
+        data = self.data.tobytes()
+        raws = [data[a:b] for a, b in zip(starts, ends, strict=True)]
+        if self.kind == "text":
+            return docs, [raw.decode("utf-8", "surrogatepass") for raw in raws]
+        return docs, [pickle.loads(raw) for raw in raws]
 
     def get(self, docnum: int):
         """The value, or _MISSING when the document has none."""

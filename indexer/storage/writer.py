@@ -176,6 +176,33 @@ class PackWriter(SegmentWriter):
             self._copy_field(pack.fields[name], self.schema[name], name, new)
         self._added = True
 
+    def append_segment(self, reader) -> None:
+        """Add every document of the pack segment `reader`, which has no deletions,
+        field by field as arrays (a merge of segments written for the same build).
+        Field lengths are the exact ones, so scores are those of one segment."""
+        pack = pack_fields(reader)
+        if pack is None or reader.has_deletions():
+            raise ValueError("only pack segments without deletions are appended")
+        self._check_state()
+        schema, base, count = self.schema, self.docnum, reader.doc_count_all()
+        lengths = {
+            name: field.doc_lengths()
+            for name, field in pack.fields.items()
+            if name in schema and schema[name].scorable
+        }
+        columns = {
+            name: schema[name].column_type
+            for name in schema.names()
+            if schema[name].column_type and reader._perdoc.has_column(name)
+        }
+        self.perdocwriter.append(reader._perdoc, lengths, columns)
+        new = np.arange(base, base + count, dtype=np.int64)
+        for name in sorted(pack.fields):
+            if name in schema:
+                self._copy_field(pack.fields[name], schema[name], name, new)
+        self.docnum += count
+        self._added = True
+
     def copy_documents(
         self, reader, docnums: list[int], changes: dict[str, Callable[[dict], object]]
     ) -> None:
