@@ -111,9 +111,11 @@ class ClusterFiles:
         for _path, doc in files:
             if doc in replace:  # read again, or unreadable now: its old passages go
                 writer.delete_by_term("doc", doc)
-        index_dir = Path(writer.storage.folder).resolve()
-        source = source.resolve()
-        files = [(path.resolve(), doc) for path, doc in files]
+        # Absolute, not resolved: the workers see the folders by the same paths,
+        # not necessarily through the same links.
+        index_dir = Path(writer.storage.folder).absolute()
+        source = source.absolute()
+        files = [(path.absolute(), doc) for path, doc in files]
         with _client(self.address) as client:
             threads = _check(client, self.address, source, index_dir, files)
             self._seen(self.address, tuple(sorted(threads)))
@@ -241,9 +243,12 @@ def _check(
     token = secrets.token_hex(8)
     check = index_dir / CHECK_FILE
     check.write_text(token, "utf-8")
-    sample = files[0][0]
+    # A file the workers must see as this machine does (one deleted since the plan
+    # is the build's to skip, not a worker's fault).
+    sample = next((path for path, _ in files if path.is_file()), None)
     try:
-        args = (str(source), str(sample), _size(sample), str(index_dir), token)
+        size = _size(sample) if sample else 0
+        args = (str(source), str(sample or ""), size, str(index_dir), token)
         seen = sorted(_on_all(client, _look, *args, ANALYZER_VERSION, FORMAT_VERSION))
     finally:
         check.unlink(missing_ok=True)
@@ -451,7 +456,7 @@ def _look(
     if not os.path.isdir(source):
         return f"cannot see the source folder {source}"
     try:
-        if os.stat(sample).st_size != size:
+        if sample and os.stat(sample).st_size != size:
             return f"sees another source folder at {source} ({sample} differs)"
     except OSError as exc:
         return f"cannot see {sample} in the source folder ({exc.strerror})"
