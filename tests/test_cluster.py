@@ -20,11 +20,12 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer.build.cluster import LOCAL_BELOW
+from indexer.build.run import build_index
 from indexer.index import generations
 from indexer.index.meta import read_meta
 from indexer.index.progress import STATE_FILE, ProgressFile
 from indexer.index.status import collect
-from indexer.models import Query
+from indexer.models import BuildReport, Query
 from indexer.readers import find_files
 from indexer.search.engine import Engine
 from tests.conftest import DEMO
@@ -148,11 +149,19 @@ def assert_no_strays(root: Path) -> None:
     assert not (root / STATE_FILE).exists()
 
 
-def test_a_cluster_build_answers_as_a_local_build(cluster: DaskCluster, tmp_path: Path):
+def build_here(source: Path, root: Path, monkeypatch) -> BuildReport:
+    """A build on this machine, in this process, with the same size caps."""
+    with monkeypatch.context() as env:
+        env.setenv("SEEDSEARCH_MAX_MB", SMALL_CAP["SEEDSEARCH_MAX_MB"])
+        return build_index(source, root, procs=1)
+
+
+def test_a_cluster_build_answers_as_a_local_build(
+    cluster: DaskCluster, tmp_path: Path, monkeypatch
+):
     source = archive(tmp_path / "source", files=30)
     local, clustered = tmp_path / "local", tmp_path / "clustered"
-    done = index(source, local)
-    assert done.returncode == 0, done.stderr
+    build_here(source, local, monkeypatch)
     done = index(source, clustered, "--cluster", cluster.address)
     assert done.returncode == 0, done.stderr
     assert f"files read on the Dask cluster at {cluster.address}" in done.stdout
@@ -168,16 +177,17 @@ def test_a_cluster_build_answers_as_a_local_build(cluster: DaskCluster, tmp_path
         path.write_text(f"# Changed {n}\n\nThe lantern keeper's note number {n}.", "utf-8")
     (source / "generated" / "part2" / "doc029.md").unlink()
     (source / "about.md").rename(source / "guides" / "about-the-archive.md")
-    for root, where in ((local, ()), (clustered, ("--cluster", cluster.address))):
-        done = index(source, root, *where)
-        assert done.returncode == 0, done.stderr
-        assert "12 updated, 1 moved, 1 removed" in done.stdout
-    assert recorded(clustered)[2].cluster == cluster.address
+    build_here(source, local, monkeypatch)
+    with monkeypatch.context() as env:  # the command's caps go with its tasks
+        env.setenv("SEEDSEARCH_MAX_MB", SMALL_CAP["SEEDSEARCH_MAX_MB"])
+        report = build_index(source, clustered, cluster=cluster.address)
+    assert (report.updated, report.moved, report.removed) == (LOCAL_BELOW + 2, 1, 1)
+    assert report.cluster == recorded(clustered)[2].cluster == cluster.address
     assert_same_index(clustered, local)
     assert_no_strays(clustered)
 
 
-def test_a_worker_killed_mid_build_loses_nothing(cluster: DaskCluster, tmp_path: Path):
+def test_a_worker_killed_mid_build_loses_nothing(cluster: DaskCluster, tmp_path: Path, monkeypatch):
     source = archive(tmp_path / "source", files=120, paragraphs=30, seed=1)
     clustered, local = tmp_path / "clustered", tmp_path / "local"
     build = start_index(source, clustered, "--cluster", cluster.address)
@@ -190,7 +200,7 @@ def test_a_worker_killed_mid_build_loses_nothing(cluster: DaskCluster, tmp_path:
     out, err = build.communicate(timeout=300)
     assert build.returncode == 0, err
     assert victim not in cluster.client.nthreads()
-    assert index(source, local).returncode == 0
+    build_here(source, local, monkeypatch)
     assert_same_index(clustered, local)
     assert_no_strays(clustered)
 
