@@ -1,0 +1,179 @@
+"""The language of each passage of a document, and of the document as a whole.
+
+py3langid's naive Bayes model (it ships its own, trained on 97 languages) scores each
+passage, restricted to the languages of indexer/languages.py; a passage whose text is
+mostly Chinese, Japanese or Korean characters is told by its script instead (kana
+is Japanese, Hangul Korean). A passage too short to tell, or whose best language
+beats the document's by less than MARGIN, takes the document's language: a one-line
+heading or a list item is in the language around it, while a Russian report's
+English summary gets its own. bench/langdetect.py measured the choices.
+
+The passages of a document are scored in one batch: py3langid walks each text's
+bytes through its automaton, and the scores of all of them are one array sum,
+instead of one small matrix product per passage.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .languages import CJK, DEFAULT, LANGUAGES
+
+MIN_LETTERS = 20  # fewer letters: the document's language
+MARGIN = 16.0  # log-likelihood a passage's own language must beat the document's by
+SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
+_KANA = ((0x3040, 0x3100), (0x31F0, 0x3200), (0xFF66, 0xFFA0))
+_HANGUL = ((0xAC00, 0xD7B0), (0x1100, 0x1200), (0x3130, 0x3190))
+_HAN = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20))
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A document's language and each of its passages' (in order)."""
+
+    document: str
+    passages: tuple[str, ...]
+
+
+class _Model:
+    """py3langid's model, restricted to the registry's languages, loaded once."""
+
+    def __init__(self) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+        ident.set_languages(sorted((set(LANGUAGES) - CJK) & set(ident.labels)))
+        self._ident = ident
+        self._visits = visit_counts
+        self.classes = tuple(ident.nb_classes)
+        self.table = ident.nb_ptc
+        self.prior = np.asarray(ident.nb_pc, dtype=np.float32)
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Log-likelihood per text and language (a row of zeros: no features)."""
+        ident = self._ident
+        idx, weights, starts, rows = [], [], [], []
+        for n, text in enumerate(texts):
+            data = ident._encode(text)[:SAMPLE_BYTES]
+            visits = self._visits(ident.tk_nextmove, ident._rowbase, ident.tk_output, data)
+            if not visits:
+                continue
+            starts.append(len(idx))
+            rows.append(n)
+            idx.extend(visits.keys())
+            weights.extend(visits.values())
+        out = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
+        if rows:
+            counts = np.log1p(np.asarray(weights, dtype=np.float32))
+            parts = self.table[np.asarray(idx, dtype=np.intp)].astype(np.float32)
+            parts *= counts[:, None]
+            out[rows] = np.add.reduceat(parts, np.asarray(starts), axis=0) + self.prior
+        return out
+
+
+_model: _Model | None = None
+_lock = threading.Lock()
+
+
+def _the_model() -> _Model:
+    global _model
+    with _lock:
+        if _model is None:
+            _model = _Model()
+        return _model
+
+
+def preload() -> None:
+    """Load the model now (before a build forks its workers, which then share it)."""
+    _the_model()
+
+
+@dataclass(frozen=True)
+class _Script:
+    letters: int
+    cjk: int  # of which Han, kana or Hangul
+    kana: int
+    hangul: int
+
+
+def _script(text: str) -> _Script:
+    letters = cjk = kana = hangul = 0
+    for c in text:
+        if not c.isalpha():
+            continue
+        letters += 1
+        code = ord(c)
+        if code < 0x1100:
+            continue
+        if _within(code, _KANA):
+            kana += 1
+        elif _within(code, _HANGUL):
+            hangul += 1
+        elif not _within(code, _HAN):
+            continue
+        cjk += 1
+    return _Script(letters, cjk, kana, hangul)
+
+
+def _within(code: int, ranges) -> bool:
+    return any(low <= code < high for low, high in ranges)
+
+
+def _by_script(script: _Script) -> str:
+    """ja, ko or zh for text written mostly in CJK characters, else ""."""
+    if script.cjk * 2 < script.letters or not script.cjk:
+        return ""
+    if script.kana * 10 >= script.cjk:
+        return "ja"
+    if script.hangul * 2 >= script.cjk:
+        return "ko"
+    return "zh"
+
+
+def detect(texts: list[str]) -> Detected:
+    """The language of a document whose passages are `texts`, and of each passage."""
+    if not texts:
+        return Detected(DEFAULT, ())
+    scripts = [_script(t) for t in texts]
+    letters = sum(s.letters for s in scripts)
+    cjk = sum(s.cjk for s in scripts)
+    by_script = [_by_script(s) for s in scripts]
+    scored = [n for n, s in enumerate(scripts) if not by_script[n] and s.letters]
+    model = _the_model()
+    scores = model.scores([texts[n] for n in scored]) if scored else None
+    document = _document_language(scripts, by_script, scored, scores, model, letters, cjk)
+    doc_column = model.classes.index(document) if document in model.classes else -1
+    found = [document] * len(texts)
+    for row, n in enumerate(scored):
+        if scripts[n].letters < MIN_LETTERS:
+            continue
+        own = int(scores[row].argmax())
+        if doc_column < 0 or scores[row, own] - scores[row, doc_column] >= MARGIN:
+            found[n] = model.classes[own]
+    for n, lang in enumerate(by_script):
+        if lang:
+            # Kanji alone read as Chinese, in a Japanese document, is Japanese.
+            found[n] = "ja" if lang == "zh" and document == "ja" else lang
+    return Detected(document, tuple(found))
+
+
+def _document_language(scripts, by_script, scored, scores, model, letters, cjk) -> str:
+    """The script's language for a document written mostly in CJK characters, else the
+    language of the sum of its passages' scores."""
+    if letters and cjk * 2 >= letters:
+        kana = sum(s.kana for s in scripts)
+        hangul = sum(s.hangul for s in scripts)
+        return _by_script(_Script(letters, cjk, kana, hangul)) or "zh"
+    if scores is None or not len(scored):
+        return DEFAULT
+    # Each passage's scores less the prior it adds once: the document's words together.
+    total = (scores - model.prior).sum(axis=0) + model.prior
+    return model.classes[int(total.argmax())]
+
+
+def detect_text(text: str) -> str:
+    """The language of one piece of text (a document's title, a query)."""
+    return detect([text]).document
