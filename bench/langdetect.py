@@ -19,8 +19,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer import detection
 from indexer.passages import passages_of
+
+from indexer import detection
 from indexer.readers import parse_document
 from tests import corpora
 
@@ -83,8 +84,14 @@ def detectors() -> list[Detector]:
         Detector("py3langid", per_passage(lambda t: py3langid.classify(t)[0])),
         Detector("lingua, low accuracy mode", per_passage(lingua_code(low))),
         Detector("lingua, high accuracy", per_passage(lingua_code(high))),
-        Detector("seedsearch (py3langid per document)", lambda t: list(detection.detect(t).passages)),
+        Detector(
+            "seedsearch (py3langid per document)", lambda t: list(detection.detect(t).passages)
+        ),
     ]
+
+
+def _seedsearch(texts: list[str]) -> list[str]:
+    return list(detection.detect(texts).passages)
 
 
 def accuracy(detector: Detector, data: list[Page]) -> dict:

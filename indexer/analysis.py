@@ -60,12 +60,7 @@ def _strips_marks(base: str) -> bool:
     ones are; Cyrillic й and ї, Japanese voicing marks and Indic vowel signs are
     letters of their own and stay."""
     code = ord(base)
-    return (
-        code < 0x250
-        or 0x370 <= code < 0x400
-        or 0x590 <= code < 0x700
-        or 0x1E00 <= code < 0x2000
-    )
+    return code < 0x250 or 0x370 <= code < 0x400 or 0x590 <= code < 0x700 or 0x1E00 <= code < 0x2000
 
 
 def strip_accents(word: str) -> str:

@@ -15,10 +15,79 @@ DEFAULT = "en"  # a passage too short to tell, in a document too short to tell
 # Kept in the index (phrases stay exact) but weighed low at query time. English keeps
 # its own short list; the others are Snowball's (as Whoosh ships them).
 ENGLISH_STOP_WORDS = frozenset(
-    "a about an and are as at be been being but by can could did do does for from had has "
-    "have he her his how i if in into is it its may might must no not of on or our she "
-    "should so such than that the their them then there these they this to was we were "
-    "what when where which who why will with would you your".split()
+    (
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "might",
+        "must",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "should",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    )
 )
 
 
@@ -45,7 +114,21 @@ def _language(code: str, name: str, stemmer: str = "", **more) -> Language:
     return Language(code, name, stemmer, _stops(code), **more)
 
 
-_FRENCH_ELISIONS = "l m t qu n s j d c jusqu quoiqu lorsqu puisqu".split()
+_FRENCH_ELISIONS = [
+    "l",
+    "m",
+    "t",
+    "qu",
+    "n",
+    "s",
+    "j",
+    "d",
+    "c",
+    "jusqu",
+    "quoiqu",
+    "lorsqu",
+    "puisqu",
+]
 _ITALIAN_ELISIONS = "c l all dall dell nell sull coll pell gl agl dagl degl negl sugl un m t s v d"
 
 LANGUAGES: dict[str, Language] = {
@@ -55,7 +138,7 @@ LANGUAGES: dict[str, Language] = {
         _language("ar", "Arabic", "arabic"),
         _language("hy", "Armenian", "armenian"),
         _language("eu", "Basque", "basque"),
-        _language("ca", "Catalan", "catalan", elisions=frozenset("d l m n s t".split())),
+        _language("ca", "Catalan", "catalan", elisions=frozenset(["d", "l", "m", "n", "s", "t"])),
         _language("cs", "Czech", "czech"),
         _language("da", "Danish", "danish"),
         _language("nl", "Dutch", "dutch"),
@@ -68,7 +151,7 @@ LANGUAGES: dict[str, Language] = {
         _language("hi", "Hindi", "hindi"),
         _language("hu", "Hungarian", "hungarian"),
         _language("id", "Indonesian", "indonesian"),
-        _language("ga", "Irish", "irish", elisions=frozenset("d m b".split())),
+        _language("ga", "Irish", "irish", elisions=frozenset(["d", "m", "b"])),
         _language("it", "Italian", "italian", elisions=frozenset(_ITALIAN_ELISIONS.split())),
         _language("lt", "Lithuanian", "lithuanian"),
         _language("ne", "Nepali", "nepali"),

@@ -12,6 +12,8 @@ from ..analysis import ANALYZER_VERSION
 from ..errors import IndexBroken
 
 FORMAT_VERSION = 2  # 2: postings in pack files (indexer/storage)
+# What each analyzer version changed, for the message that asks for a rebuild.
+ANALYZER_CHANGES = {3: "each passage is now analysed in its own language"}
 META_FILE = "seedsearch.json"
 
 
@@ -24,6 +26,8 @@ class DocMeta:
     date: str = ""  # the document's own date, else its file's modification date
     pages: int = 0  # physical pages of a paged format; 0 when unpaged
     blank_pages: int = 0  # of which without a text layer (scans)
+    lang: str = ""  # the document's language (ISO 639-1), most of its text's
+    languages: dict[str, int] = field(default_factory=dict)  # passages per language
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,18 @@ class IndexMeta:
 
     def compatible(self) -> bool:
         return self.format == FORMAT_VERSION and self.analyzer == ANALYZER_VERSION
+
+    def mismatch(self) -> str:
+        """Why this seedsearch cannot read the generation ("" when it can)."""
+        if self.analyzer != ANALYZER_VERSION:
+            return (
+                f"its words were analysed by analyzer version {self.analyzer} and this "
+                f"seedsearch searches version {ANALYZER_VERSION} "
+                f"({ANALYZER_CHANGES.get(ANALYZER_VERSION, 'words are analysed anew')})"
+            )
+        if self.format != FORMAT_VERSION:
+            return f"it is in index format {self.format}; this seedsearch reads {FORMAT_VERSION}"
+        return ""
 
 
 def write_meta(gen_dir: Path, meta: IndexMeta) -> None:

@@ -21,6 +21,7 @@ from ..errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
 from ..formats import format_of
 from ..index import generations
 from ..index.meta import IndexMeta
+from ..languages import DEFAULT
 from ..models import (
     DocumentHit,
     DocumentStats,
@@ -57,6 +58,7 @@ class PassageView:
     html: str
     page: int = 0  # the physical page the passage starts on (paged formats)
     page_label: str = ""
+    lang: str = ""  # the passage's language
 
 
 @dataclass(frozen=True)
@@ -276,11 +278,13 @@ class Engine:
             date=meta.date if meta else "",
             pages=meta.pages if meta else 0,
             passages=passages,
+            lang=meta.lang if meta else best.lang,
         )
 
     def _hit(self, state: _State, docnum: int, score: float, marks: Marks, q: str) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         text = fields["body"]
+        lang = fields.get("lang") or DEFAULT
         return Hit(
             id=fields["id"],
             doc=fields["doc"],
@@ -288,11 +292,12 @@ class Engine:
             section=fields["section"],
             ordinal=fields["ordinal"],
             score=round(score, 4),
-            snippet=snippet(text, find_matches(text, marks)),
+            snippet=snippet(text, find_matches(text, marks, lang)),
             text=text,
             url=passage_url(fields["doc"], fields["ordinal"], q),
             page=fields.get("page") or None,
             page_label=fields.get("page_label") or None,
+            lang=lang,
         )
 
     def document(self, doc: str, text: str = "") -> DocumentView:
@@ -312,7 +317,7 @@ class Engine:
         stored.sort(key=lambda f: f["ordinal"])
         views, total = [], 0
         for fields in stored:
-            html, count = mark_all(fields["body"], marks)
+            html, count = mark_all(fields["body"], marks, fields.get("lang") or DEFAULT)
             total += count
             views.append(
                 PassageView(
@@ -322,6 +327,7 @@ class Engine:
                     html,
                     page=fields.get("page") or 0,
                     page_label=fields.get("page_label") or "",
+                    lang=fields.get("lang") or "",
                 )
             )
         return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)

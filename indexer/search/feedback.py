@@ -14,20 +14,23 @@ from collections import Counter
 
 import numpy as np
 
-from ..analysis import ANALYZER
-from .weights import STOP_STEMS
+from ..analysis import ANALYZER, stop_terms
 
 _MIN_LETTERS = 3  # "x", "2d", "of": too short to say what a passage is about
 
 
-def relevance_model(texts: list[str], scores: list[float], size: int) -> dict[str, float]:
+def relevance_model(
+    texts: list[tuple[str, str]], scores: list[float], size: int
+) -> dict[str, float]:
     """The `size` heaviest stems of P(w|R) = sum_d P(w|d) P(d|q), summing to 1."""
     total = sum(scores)
     if not texts or total <= 0:
         return {}
     weights: Counter[str] = Counter()
-    for text, score in zip(texts, scores, strict=True):
-        counts = Counter(t.text for t in ANALYZER(text) if _content(t.text))
+    for (text, lang), score in zip(texts, scores, strict=True):
+        stops = stop_terms(lang)
+        terms = ANALYZER(text, lang=lang)
+        counts = Counter(t.text for t in terms if t.text not in stops and _content(t.text))
         length = sum(counts.values())
         if not length:
             continue
@@ -40,7 +43,7 @@ def relevance_model(texts: list[str], scores: list[float], size: int) -> dict[st
 
 
 def _content(word: str) -> bool:
-    return word not in STOP_STEMS and sum(c.isalpha() for c in word) >= _MIN_LETTERS
+    return sum(c.isalpha() for c in word) >= _MIN_LETTERS
 
 
 def expansion_scores(

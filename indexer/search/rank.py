@@ -11,6 +11,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
+from ..languages import DEFAULT
 from . import feedback
 from .evaluate import Vectors, vectors_for
 from .weights import (
@@ -135,7 +136,8 @@ def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, weight: floa
     """The first FEEDBACK_DEPTH passages rescored with the relevance model of
     the first FEEDBACK_PASSAGES, each tier kept in its place."""
     top = ranked[:FEEDBACK_PASSAGES]
-    texts = [vectors.searcher.stored_fields(docnum)["body"] for docnum, _ in top]
+    stored = [vectors.searcher.stored_fields(docnum) for docnum, _ in top]
+    texts = [(f["body"], f.get("lang") or DEFAULT) for f in stored]
     model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS)
     if not model:
         return ranked
