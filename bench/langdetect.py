@@ -19,9 +19,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.passages import passages_of
-
 from indexer import detection
+from indexer.build.passages import passages_of
 from indexer.readers import parse_document
 from tests import corpora
 

@@ -365,6 +365,11 @@ def surface_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def surface_words(text: str) -> list[str]:
+    """The words of `text` as the query parser reads them."""
+    return [word for word, _start, _end in surface_spans(text)]
+
+
 def _split_cjk(raw: str) -> list[tuple[str, int]]:
     """A word cut into its CJK runs and the words between them, with their offsets."""
     out, cursor = [], 0

@@ -15,19 +15,24 @@ instead of one small matrix product per passage.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from .analysis import CJK_RE
 from .languages import CJK, DEFAULT, LANGUAGES
 
 MIN_LETTERS = 20  # fewer letters: the document's language
 MARGIN = 16.0  # log-likelihood a passage's own language must beat the document's by
 SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
-_KANA = ((0x3040, 0x3100), (0x31F0, 0x3200), (0xFF66, 0xFFA0))
-_HANGUL = ((0xAC00, 0xD7B0), (0x1100, 0x1200), (0x3130, 0x3190))
-_HAN = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20))
+# A CJK character says about as much as a short word: a Chinese sentence holding
+# `apt-get install` is Chinese, though it has more Latin letters than Han.
+CJK_WEIGHT = 3
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 
 
 @dataclass(frozen=True)
@@ -100,31 +105,16 @@ class _Script:
 
 
 def _script(text: str) -> _Script:
-    letters = cjk = kana = hangul = 0
-    for c in text:
-        if not c.isalpha():
-            continue
-        letters += 1
-        code = ord(c)
-        if code < 0x1100:
-            continue
-        if _within(code, _KANA):
-            kana += 1
-        elif _within(code, _HANGUL):
-            hangul += 1
-        elif not _within(code, _HAN):
-            continue
-        cjk += 1
-    return _Script(letters, cjk, kana, hangul)
-
-
-def _within(code: int, ranges) -> bool:
-    return any(low <= code < high for low, high in ranges)
+    letters = len(_NOT_LETTERS.sub("", text))
+    if CJK_RE.search(text) is None:
+        return _Script(letters, 0, 0, 0)
+    cjk = sum(len(run) for run in CJK_RE.findall(text))
+    return _Script(letters, cjk, len(_KANA.findall(text)), len(_HANGUL.findall(text)))
 
 
 def _by_script(script: _Script) -> str:
     """ja, ko or zh for text written mostly in CJK characters, else ""."""
-    if script.cjk * 2 < script.letters or not script.cjk:
+    if not script.cjk or script.cjk * (CJK_WEIGHT + 1) < script.letters:
         return ""
     if script.kana * 10 >= script.cjk:
         return "ja"
@@ -163,7 +153,7 @@ def detect(texts: list[str]) -> Detected:
 def _document_language(scripts, by_script, scored, scores, model, letters, cjk) -> str:
     """The script's language for a document written mostly in CJK characters, else the
     language of the sum of its passages' scores."""
-    if letters and cjk * 2 >= letters:
+    if cjk and cjk * (CJK_WEIGHT + 1) >= letters:
         kana = sum(s.kana for s in scripts)
         hangul = sum(s.hangul for s in scripts)
         return _by_script(_Script(letters, cjk, kana, hangul)) or "zh"

@@ -366,7 +366,6 @@ def _document_hit() -> dict:
                 "gives itself, else its file's modification date.",
             },
             "pages": {"type": "integer", "minimum": 0, "description": "0 when unpaged."},
-            "lang": LANG | {"description": "The document's language: most of its text's."},
             "passages": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/Hit"},
@@ -374,6 +373,7 @@ def _document_hit() -> dict:
                 "maxItems": SHOWN,
                 "description": "Its best passages, best first.",
             },
+            "lang": LANG | {"description": "The document's language: most of its text's."},
         },
         "One document and its best passages.",
     )

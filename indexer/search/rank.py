@@ -13,6 +13,7 @@ from whoosh import scoring
 
 from ..languages import DEFAULT
 from . import feedback
+from .alternatives import languages_in
 from .evaluate import Vectors, vectors_for
 from .weights import (
     FEEDBACK_DEPTH,
@@ -138,7 +139,8 @@ def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, weight: floa
     top = ranked[:FEEDBACK_PASSAGES]
     stored = [vectors.searcher.stored_fields(docnum) for docnum, _ in top]
     texts = [(f["body"], f.get("lang") or DEFAULT) for f in stored]
-    model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS)
+    langs = languages_in(vectors.reader)
+    model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS, langs)
     if not model:
         return ranked
     head = ranked[:FEEDBACK_DEPTH]
