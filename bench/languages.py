@@ -167,7 +167,9 @@ def seedsearch_rank(engine: Engine, query: str) -> list[str]:
 
 def scores(found: list[list[str]], wanted: list[str]) -> tuple[float, float, float]:
     """success@1, success@10 and MRR@10."""
-    ranks = [f[:DEPTH].index(w) + 1 if w in f[:DEPTH] else 0 for f, w in zip(found, wanted)]
+    ranks = [
+        f[:DEPTH].index(w) + 1 if w in f[:DEPTH] else 0 for f, w in zip(found, wanted, strict=True)
+    ]
     return (
         sum(r == 1 for r in ranks) / len(ranks),
         sum(r > 0 for r in ranks) / len(ranks),
