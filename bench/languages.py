@@ -3,13 +3,16 @@
 inflected form the guide uses (same Snowball stem, other spelling: `оборудование` →
 `оборудования`), in one run against
 
-- seedsearch: one index of every language's pages together, queries untouched;
+- seedsearch: one index of every language's pages together, queries untouched, and the
+  same with the page's language as a filter (`lang:ru`), as the monolingual baselines have;
 - bm25s with that language's analysis: an index of that language's passages only, its
   Snowball stemmer and stop words, CJK text as overlapping character bigrams;
 - bm25s with English analysis: the same, words stemmed as English and runs of CJK
   characters as single tokens (what seedsearch did before languages).
 
-A page is found at the rank of its best passage. Prints a Markdown table.
+A page is found at the rank of its best passage. Chinese and Japanese titles are sought
+twice: whole, and with the first character of each run of three or more cut off (a
+word inside a run, which whole-run tokens never match). Prints a Markdown table.
 
     .venv/bin/python -m bench.languages
 """
@@ -31,7 +34,7 @@ from whoosh.lang.stopwords import stoplists
 from indexer.build.passages import passages_of
 from indexer.build.run import build_index
 from indexer.languages import ENGLISH_STOP_WORDS, language
-from indexer.models import Query
+from indexer.models import Filters, Query
 from indexer.readers import parse_document
 from indexer.search.engine import Engine
 from tests import corpora
@@ -58,6 +61,7 @@ class KnownItem:
     doc: str
     query: str
     inflected: bool  # at least one word put in another form
+    inside: bool = False  # CJK runs cut: the query is inside the title's runs
 
 
 def read_pages(source: Path) -> list[Page]:
@@ -99,6 +103,9 @@ def known_items(pages: list[Page]) -> list[KnownItem]:
             continue
         if _CJK.search(title):
             out.append(KnownItem(page.lang, page.doc, title, False))
+            inside = _CJK.sub(lambda m: m.group()[1:] if len(m.group()) > 2 else m.group(), title)
+            if inside != title:
+                out.append(KnownItem(page.lang, page.doc, inside, False, inside=True))
             continue
         words = [w for w in _WORD.findall(title) if not w.isdigit()]
         words = [w for w in words if w.lower() not in _stops(page.lang)]
@@ -157,9 +164,10 @@ class Bm25:
         return list(dict.fromkeys(self.docs[i] for i in ids[0]))
 
 
-def seedsearch_rank(engine: Engine, query: str) -> list[str]:
+def seedsearch_rank(engine: Engine, query: str, lang: str = "") -> list[str]:
+    where = Filters(langs=(lang,)) if lang else Filters()
     try:
-        result = engine.search(Query(query, per_page=DEPTH, by_document=True))
+        result = engine.search(Query(query, per_page=DEPTH, by_document=True, filters=where))
     except Exception:  # a query with nothing left to search
         return []
     return [d.doc for d in result.documents]
@@ -189,14 +197,18 @@ def main() -> None:
         items = known_items(pages)
         rows = []
         with Engine(Path(tmp) / "index") as engine:
-            for lang in LANGS:
-                mine = [i for i in items if i.lang == lang]
+            for lang, inside in [(lang, False) for lang in LANGS] + [("zh", True), ("ja", True)]:
+                mine = [i for i in items if i.lang == lang and i.inside == inside]
                 wanted = [i.doc for i in mine]
                 systems = {
                     "seedsearch": lambda q: seedsearch_rank(engine, q),
+                    f"seedsearch, lang:{lang}": lambda q, lang=lang: seedsearch_rank(
+                        engine, q, lang
+                    ),
                     "bm25s, its language": Bm25(pages, lang, english=False).rank,
                     "bm25s, English analysis": Bm25(pages, lang, english=True).rank,
                 }
+                label = f"{lang}, inside runs" if inside else lang
                 for name, rank in systems.items():
                     took = []
                     found = []
@@ -206,7 +218,7 @@ def main() -> None:
                         took.append((time.perf_counter() - t) * 1000)
                     s1, s10, mrr = scores(found, wanted)
                     inflected = sum(i.inflected for i in mine)
-                    rows.append((lang, name, len(mine), inflected, s1, s10, mrr, took))
+                    rows.append((label, name, len(mine), inflected, s1, s10, mrr, took))
     print(
         f"{len(pages)} pages in {len(LANGS)} languages; seedsearch's index of all of them: "
         f"{report.passages:,} passages, built in {built:.1f} s\n"
