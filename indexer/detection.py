@@ -8,8 +8,10 @@ beats the document's by less than MARGIN, takes the document's language: a one-l
 heading or a list item is in the language around it, while a Russian report's
 English summary gets its own. bench/langdetect.py measured the choices.
 
-The passages of a document are scored in one batch: py3langid walks each text's
-bytes through its automaton, and the scores of all of them are one array sum,
+The model reads a sample of a document's passages to tell the document's language;
+after that a passage whose stop words are plainly the document language's (most are)
+takes it without asking the model, and the rest are scored in one batch: py3langid
+walks each text's bytes through its automaton, and their scores are one array sum
 instead of one small matrix product per passage.
 """
 
@@ -27,12 +29,32 @@ from .languages import CJK, DEFAULT, LANGUAGES
 MIN_LETTERS = 20  # fewer letters: the document's language
 MARGIN = 16.0  # log-likelihood a passage's own language must beat the document's by
 SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
+SAMPLE_PASSAGES = 24  # passages, spread over a document, that tell its language
+MIN_STOPS = 2  # stop words of the document's language that vouch for a passage
 # A CJK character says about as much as a short word: a Chinese sentence holding
 # `apt-get install` is Chinese, though it has more Latin letters than Han.
 CJK_WEIGHT = 3
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_WORDS = re.compile(r"\w+")
+
+
+_STOP_SETS = {code: lang.stop_words for code, lang in LANGUAGES.items() if lang.stop_words}
+
+
+def _neighbours(code: str) -> tuple[str, ...]:
+    """The languages whose stop words are a tenth or more the same as `code`'s (Danish
+    and Norwegian, Spanish and Portuguese): a passage must beat them too."""
+    mine = _STOP_SETS[code]
+    return tuple(
+        other
+        for other, theirs in _STOP_SETS.items()
+        if other != code and len(mine & theirs) * 10 >= min(len(mine), len(theirs))
+    )
+
+
+_NEIGHBOURS = {code: _neighbours(code) for code in _STOP_SETS}
 
 
 @dataclass(frozen=True)
@@ -102,14 +124,18 @@ class _Script:
     cjk: int  # of which Han, kana or Hangul
     kana: int
     hangul: int
+    words: tuple[str, ...] = ()  # lower case, for the stop-word screen
 
 
 def _script(text: str) -> _Script:
-    letters = len(_NOT_LETTERS.sub("", text))
+    words = _WORDS.findall(text.lower())
     if CJK_RE.search(text) is None:
-        return _Script(letters, 0, 0, 0)
+        # Letters and digits: near enough for MIN_LETTERS, and cheap.
+        return _Script(sum(map(len, words)), 0, 0, 0, tuple(words))
+    letters = len(_NOT_LETTERS.sub("", text))
     cjk = sum(len(run) for run in CJK_RE.findall(text))
-    return _Script(letters, cjk, len(_KANA.findall(text)), len(_HANGUL.findall(text)))
+    kana, hangul = len(_KANA.findall(text)), len(_HANGUL.findall(text))
+    return _Script(letters, cjk, kana, hangul, tuple(words))
 
 
 def _by_script(script: _Script) -> str:
@@ -128,21 +154,22 @@ def detect(texts: list[str]) -> Detected:
     if not texts:
         return Detected(DEFAULT, ())
     scripts = [_script(t) for t in texts]
-    letters = sum(s.letters for s in scripts)
-    cjk = sum(s.cjk for s in scripts)
     by_script = [_by_script(s) for s in scripts]
-    scored = [n for n, s in enumerate(scripts) if not by_script[n] and s.letters]
-    model = _the_model()
-    scores = model.scores([texts[n] for n in scored]) if scored else None
-    document = _document_language(scripts, by_script, scored, scores, model, letters, cjk)
-    doc_column = model.classes.index(document) if document in model.classes else -1
+    document = _document_language(texts, scripts, by_script)
     found = [document] * len(texts)
-    for row, n in enumerate(scored):
-        if scripts[n].letters < MIN_LETTERS:
-            continue
-        own = int(scores[row].argmax())
-        if doc_column < 0 or scores[row, own] - scores[row, doc_column] >= MARGIN:
-            found[n] = model.classes[own]
+    model = _the_model()
+    doc_column = model.classes.index(document) if document in model.classes else -1
+    asked = [
+        n
+        for n, script in enumerate(scripts)
+        if not by_script[n] and script.letters >= MIN_LETTERS and not _reads_as(script, document)
+    ]
+    if asked:
+        scores = model.scores([texts[n] for n in asked])
+        for row, n in enumerate(asked):
+            own = int(scores[row].argmax())
+            if doc_column < 0 or scores[row, own] - scores[row, doc_column] >= MARGIN:
+                found[n] = model.classes[own]
     for n, lang in enumerate(by_script):
         if lang:
             # Kanji alone read as Chinese, in a Japanese document, is Japanese.
@@ -150,16 +177,37 @@ def detect(texts: list[str]) -> Detected:
     return Detected(document, tuple(found))
 
 
-def _document_language(scripts, by_script, scored, scores, model, letters, cjk) -> str:
+def _reads_as(script: _Script, lang: str) -> bool:
+    """Whether a passage's words are a fifth or more stop words of `lang` (at least
+    MIN_STOPS), and more of them than of the languages whose stop words are like
+    `lang`'s: then it is in the document's language and the model need not be asked.
+    An English report's passages almost all pass; its French quotation does not."""
+    stops = _STOP_SETS.get(lang)
+    if stops is None:
+        return False
+    words = script.words
+    mine = sum(map(stops.__contains__, words))
+    if mine < MIN_STOPS or mine * 5 < len(words):
+        return False
+    return all(sum(map(_STOP_SETS[o].__contains__, words)) < mine for o in _NEIGHBOURS[lang])
+
+
+def _document_language(texts: list[str], scripts: list[_Script], by_script: list[str]) -> str:
     """The script's language for a document written mostly in CJK characters, else the
-    language of the sum of its passages' scores."""
+    model's for a sample of its passages read together."""
+    letters = sum(s.letters for s in scripts)
+    cjk = sum(s.cjk for s in scripts)
     if cjk and cjk * (CJK_WEIGHT + 1) >= letters:
         kana = sum(s.kana for s in scripts)
         hangul = sum(s.hangul for s in scripts)
         return _by_script(_Script(letters, cjk, kana, hangul)) or "zh"
-    if scores is None or not len(scored):
+    scored = [n for n, s in enumerate(scripts) if not by_script[n] and s.letters]
+    if not scored:
         return DEFAULT
-    # Each passage's scores less the prior it adds once: the document's words together.
+    step = max(1, len(scored) // SAMPLE_PASSAGES)
+    model = _the_model()
+    scores = model.scores([texts[n] for n in scored[::step][:SAMPLE_PASSAGES]])
+    # Each passage's scores less the prior it adds once: the sample's words together.
     total = (scores - model.prior).sum(axis=0) + model.prior
     return model.classes[int(total.argmax())]
 

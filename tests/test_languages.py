@@ -228,3 +228,50 @@ def test_an_index_analysed_before_languages_asks_for_a_full_rebuild(guide_index,
     assert read_meta(gen).analyzer == 2
     with pytest.raises(Exception, match=r"analyzer version 2.*seedsearch index --full"):
         Engine(old).search(Query("Debian"))
+
+
+# -- the page, the API and the command line --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(guide_index: Path):
+    from webapp import create_app
+
+    return create_app({"INDEX": str(guide_index), "TESTING": True}).test_client()
+
+
+def test_the_page_shows_and_toggles_the_language_facet(client):
+    page = client.get("/", query_string={"q": "Debian"}).get_data(as_text=True)
+    assert 'id="facet-language">Language</h3>' in page
+    for name in ("Russian", "German", "French", "Spanish", "Chinese", "Japanese", "English"):
+        assert f'<span class="label">{name}</span>' in page
+    link = re.search(r'<a href="([^"]*lang=ru[^"]*)"', page)
+    assert link is not None
+    chosen = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'class="on" aria-current="true"' in chosen
+    snippets = re.findall(r'<p class="snippet" lang="(\w+)">', chosen)
+    assert snippets and set(snippets) == {"ru"}  # read aloud in Russian
+
+
+def test_the_api_filters_and_counts_by_language(client):
+    body = client.get("/api/search", query_string={"q": "软件", "lang": "zh", "facets": "1"})
+    data = body.get_json()
+    assert data["total"] > 0 and {r["lang"] for r in data["results"]} == {"zh"}
+    assert [v["value"] for v in data["facets"]["lang"] if v["selected"]] == ["zh"]
+    bad = client.get("/api/search", query_string={"q": "Debian", "lang": "1x"})
+    assert bad.status_code == 400 and "lang" in bad.get_json()["error"]["message"]
+    status = client.get("/api/status").get_json()
+    assert {c["name"] for c in status["languages"]} >= set(LANGS)
+    assert "By language" in client.get("/status").get_data(as_text=True)
+
+
+def test_the_command_line_filters_by_language(guide_index, runner):
+    from indexer.cli import cli
+
+    args = ["search", "разработчик", "--lang", "ru", "--json", "--index", str(guide_index)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total"] > 0 and {r["lang"] for r in data["results"]} == {"ru"}
+    status = runner.invoke(cli, ["status", "--index", str(guide_index)])
+    assert "language" in status.output and "\nru " in status.output
