@@ -17,7 +17,9 @@ FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
 # 1.0: a word's fields add up (BM25F-style) instead of the best field counting alone.
 FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
-STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
+STOP_STEMS = frozenset(
+    stem(w) for w in STOP_WORDS
+)  # English's; a query uses its index's languages' (alternatives.stop_set)
 # Pseudo-relevance feedback (RM3): the words of the top FEEDBACK_PASSAGES
 # passages rerank the first FEEDBACK_DEPTH passages of questions of at least
 # FEEDBACK_MIN_CLAUSES words (shorter queries say exactly what they want)
