@@ -29,7 +29,7 @@ from .languages import CJK, DEFAULT, LANGUAGES
 MIN_LETTERS = 20  # fewer letters: the document's language
 MARGIN = 16.0  # log-likelihood a passage's own language must beat the document's by
 SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
-SAMPLE_PASSAGES = 24  # passages, spread over a document, that tell its language
+SAMPLE_PASSAGES = 8  # passages, spread over a document, that tell its language
 MIN_STOPS = 2  # stop words of the document's language that vouch for a passage
 # A CJK character says about as much as a short word: a Chinese sentence holding
 # `apt-get install` is Chinese, though it has more Latin letters than Han.

@@ -72,8 +72,9 @@ class PackWriter(SegmentWriter):
                 if value is None:
                     continue
                 field = schema[name]
-                lang = fields.get(f"_lang_{name}") or fields.get("lang") or DEFAULT
-                length = self._index_field(name, field, value, docnum, lang) if field.indexed else 0
+                length = (
+                    self._index_field(name, field, value, docnum, fields) if field.indexed else 0
+                )
                 stored = fields.get(f"_stored_{name}", value)
                 perdoc.add_field(name, field, stored if field.stored else None, length)
                 if field.column_type and stored is not None:
@@ -97,11 +98,12 @@ class PackWriter(SegmentWriter):
         self._names[tuple(fields)] = names
         return names
 
-    def _index_field(self, name: str, field, value, docnum: int, lang: str = DEFAULT) -> int:
-        """Buffer a field's postings, text analysed in `lang`; return its length (0 if
-        not scorable)."""
+    def _index_field(self, name: str, field, value, docnum: int, fields=None) -> int:
+        """Buffer a field's postings, text analysed in the document's `lang` (or its
+        `_lang_NAME`); return its length (0 if not scorable)."""
         buffer = self.fieldwriter.buffer(name, field)
         if name in self._fast:
+            lang = _language(name, fields) if fields else DEFAULT
             last = self._last.get(name)
             if last is not None and last[0] == (value, lang):
                 words, positions = last[1]  # the passage before's title or section
@@ -116,7 +118,10 @@ class PackWriter(SegmentWriter):
             buffer.add_posting(value.encode("utf-8"), docnum, 1.0)
             return 1 if field.scorable else 0
         length = 0
-        analysed = field.index(value, lang=lang) if isinstance(field, TEXT) else field.index(value)
+        if isinstance(field, TEXT):
+            analysed = field.index(value, lang=_language(name, fields) if fields else DEFAULT)
+        else:
+            analysed = field.index(value)
         for text, freq, weight, encoded in analysed:
             positions = field.format.decode_positions(encoded) if buffer.positional else None
             buffer.add_posting(text, docnum, weight, positions)
@@ -214,7 +219,8 @@ class PackWriter(SegmentWriter):
                     if value is None:
                         continue
                     indexed = field.indexed
-                    length = self._index_field(name, field, value, docnum, lang) if indexed else 0
+                    given = {"lang": lang}
+                    length = self._index_field(name, field, value, docnum, given) if indexed else 0
                     perdoc.add_field(name, field, value if field.stored else None, length)
                     continue
                 length = int(lengths[name][old]) if name in lengths else 0
@@ -253,3 +259,8 @@ class PackWriter(SegmentWriter):
             keep = new[docs] >= 0
             weights = field.weights if field.weights is not None else np.ones(len(docs))
             buffer.add_chunk(ids[per_posting[keep]], new[docs[keep]], weights[keep])
+
+
+def _language(name: str, fields: dict) -> str:
+    """The language a document's field is analysed in: `_lang_NAME`, else `lang`."""
+    return fields.get("_lang_" + name) or fields.get("lang") or DEFAULT
