@@ -132,7 +132,7 @@ def parse(text: str, reader) -> ParsedQuery:
     dropped_words = _surface(dropped, text) if dropped else []
     if dropped_words:
         notes.append(_shortened_note(dropped_words, langs))
-    parsed = _rewrite(parsed, _Context(reader, notes, langs, stops))
+    parsed = _merged(_rewrite(parsed, _Context(reader, notes, langs, stops)))
     if parsed is wq.NullQuery or not _positive_leaves(parsed):
         raise BadQuery("The query has no words to search for.")
     every = _every_word(parsed, stops)
@@ -163,6 +163,20 @@ def _counted(q: wq.Query) -> wq.Query:
         counts = Counter(s for s in subs if s is not wq.NullQuery)
         q = wq.Or([s.with_boost(s.boost * _qtf(n)) for s, n in counts.items()], boost=q.boost)
     return q.normalize()
+
+
+def _merged(q: wq.Query) -> wq.Query:
+    """Clauses that became the same once analysed (`donor donors`) count as one typed
+    twice, as _counted counts a word typed twice."""
+    if q.is_leaf():
+        return q
+    q = q.apply(_merged)
+    if type(q) is not wq.Or:
+        return q
+    counts = Counter(q.subqueries)
+    if len(counts) == len(q.subqueries):
+        return q
+    return wq.Or([s.with_boost(s.boost * n) for s, n in counts.items()], boost=q.boost)
 
 
 def _qtf(n: int) -> float:
