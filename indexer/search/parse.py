@@ -167,8 +167,9 @@ def _counted(q: wq.Query) -> wq.Query:
 
 def _merged(q: wq.Query) -> wq.Query:
     """Clauses that became the same once analysed (`donor donors`) count as one typed
-    twice, as _counted counts a word typed twice."""
-    if q.is_leaf():
+    twice, as _counted counts a word typed twice. A word's DisjunctionMax is left whole
+    (Whoosh's apply would drop its tiebreak)."""
+    if q.is_leaf() or isinstance(q, wq.DisjunctionMax):
         return q
     q = q.apply(_merged)
     if type(q) is not wq.Or:
