@@ -242,7 +242,7 @@ def client(guide_index: Path):
 
 def test_the_page_shows_and_toggles_the_language_facet(client):
     page = client.get("/", query_string={"q": "Debian"}).get_data(as_text=True)
-    assert 'id="facet-language">Language</h3>' in page
+    assert 'id="facet-lang">Language</h3>' in page
     for name in ("Russian", "German", "French", "Spanish", "Chinese", "Japanese", "English"):
         assert f'<span class="label">{name}</span>' in page
     link = re.search(r'<a href="([^"]*lang=ru[^"]*)"', page)
