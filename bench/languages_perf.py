@@ -3,7 +3,9 @@ James Bible ×N (bench/kjv.py) and the engine's query latency on it (bench/perf_
 mix), by the code before languages (a git worktree of BEFORE) and by this checkout,
 alternating runs in one sitting. Goal: builds at most 1.3× slower, latency unchanged.
 
-    .venv/bin/python -m bench.languages_perf [--copies 10] [--runs 3] [--before REF]
+    .venv/bin/python -m bench.languages_perf [--copies 10] [--runs 3] [--rounds 3] [--before REF]
+
+--runs 0 times queries only, on the indexes a run before left in bench/work/.
 
 BEFORE defaults to the commit before indexer/languages.py was added.
 """
@@ -101,14 +103,15 @@ def build(tree: Path, source: Path, index: Path) -> Build:
 
 
 def latency(tree: Path, index: Path, corpus: Path, out: Path) -> list[float]:
-    """bench/perf_query.py's mix against `index`, by `tree`'s engine: ms per query."""
+    """bench/perf_query.py's mix against `index`, by `tree`'s engine: ms per query,
+    each timed once after a warm-up on other queries (the result cache never answers)."""
     script = ROOT / "bench" / "perf_query.py"
     argv = [str(PYTHON), str(script), "seedsearch", str(index), str(corpus)]
     subprocess.run(
-        [*argv, "--rounds", "2", "--out", str(out)], cwd=tree, env=_env(tree), check=True
+        [*argv, "--rounds", "1", "--out", str(out)], cwd=tree, env=_env(tree), check=True
     )
     rows = [json.loads(x) for x in out.read_text().splitlines()]
-    return [r["ms"] for r in rows if "ms" in r and r.get("round") == 1]
+    return [r["ms"] for r in rows if "ms" in r]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -121,20 +124,22 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", default=None, help="git ref of the code before")
+    parser.add_argument("--rounds", type=int, default=3, help="latency runs, alternating")
     args = parser.parse_args()
     ref = args.before or before_ref()
     trees = {"before": checkout(ref), "after": ROOT}
     corpus = kjv.corpus(WORK, args.copies)
     base = kjv.corpus(WORK, 1).path
     builds: dict[str, list[Build]] = {"before": [], "after": []}
-    for _ in range(args.runs):
+    for _ in range(args.runs) if args.runs else ():
         for name, tree in trees.items():
             builds[name].append(build(tree, corpus.path, WORK / f"lang-index-{name}"))
             print(name, builds[name][-1], file=sys.stderr)
-    times = {
-        name: latency(tree, WORK / f"lang-index-{name}", base, WORK / f"lang-latency-{name}.jsonl")
-        for name, tree in trees.items()
-    }
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(args.rounds):
+        for name, tree in trees.items():
+            out = WORK / f"lang-latency-{name}.jsonl"
+            times[name] += latency(tree, WORK / f"lang-index-{name}", base, out)
     print(
         f"KJV ×{args.copies}, {corpus.verses:,} verses; before = {ref}; {args.runs} builds each\n"
     )
@@ -142,17 +147,20 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name in trees:
         runs, ms = builds[name], times[name]
-        wall = statistics.median(b.seconds for b in runs)
-        cpu = statistics.median(b.cpu_seconds for b in runs)
+        wall = statistics.median(b.seconds for b in runs) if runs else float("nan")
+        cpu = statistics.median(b.cpu_seconds for b in runs) if runs else float("nan")
+        passages = f"{runs[0].passages:,}" if runs else "–"
         print(
-            f"| {name} | {runs[0].passages:,} | {wall:.1f} | {cpu:.1f} | "
+            f"| {name} | {passages} | {wall:.1f} | {cpu:.1f} | "
             f"{statistics.median(ms):.2f} | {percentile(ms, 95):.2f} | {percentile(ms, 99):.2f} |"
         )
-    slower = statistics.median(b.seconds for b in builds["after"]) / statistics.median(
-        b.seconds for b in builds["before"]
-    )
     p50 = statistics.median(times["after"]) / statistics.median(times["before"])
-    print(f"\nbuild after/before: {slower:.2f}×; query p50 after/before: {p50:.2f}×")
+    print(f"\nquery p50 after/before: {p50:.2f}×")
+    if args.runs:
+        for what in ("seconds", "cpu_seconds"):
+            after = statistics.median(getattr(b, what) for b in builds["after"])
+            before = statistics.median(getattr(b, what) for b in builds["before"])
+            print(f"build {what} after/before: {after / before:.2f}×")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from ir_measures import AP, P, R, nDCG
 from relevance_engine import SeedCheck
 
 from indexer.search import parse as query
-from indexer.search import rank as ranking
+from indexer.search import weights as ranking
 
 # Shown name -> ir-measures measure. AP averages over the topics into MAP.
 MEASURES = {"MAP": AP, "nDCG@10": nDCG @ 10, "P@10": P @ 10, "R@100": R @ 100}

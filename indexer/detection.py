@@ -28,6 +28,7 @@ from .languages import CJK, DEFAULT, LANGUAGES
 
 MIN_LETTERS = 20  # fewer letters: the document's language
 MARGIN = 16.0  # log-likelihood a passage's own language must beat the document's by
+FOREIGN_MARGIN = 48.0  # ... when that language has no stop words to confirm it
 SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
 SAMPLE_PASSAGES = 8  # passages, spread over a document, that tell its language
 MIN_STOPS = 2  # stop words of the document's language that vouch for a passage
@@ -168,13 +169,24 @@ def detect(texts: list[str]) -> Detected:
         scores = model.scores([texts[n] for n in asked])
         for row, n in enumerate(asked):
             own = int(scores[row].argmax())
-            if doc_column < 0 or scores[row, own] - scores[row, doc_column] >= MARGIN:
+            gap = scores[row, own] - scores[row, doc_column] if doc_column >= 0 else np.inf
+            if _leaves(scripts[n], model.classes[own], gap):
                 found[n] = model.classes[own]
     for n, lang in enumerate(by_script):
         if lang:
             # Kanji alone read as Chinese, in a Japanese document, is Japanese.
             found[n] = "ja" if lang == "zh" and document == "ja" else lang
     return Detected(document, tuple(found))
+
+
+def _leaves(script: _Script, lang: str, gap: float) -> bool:
+    """Whether a passage leaves its document's language for `lang`, which beats it by
+    `gap`: by MARGIN when its words are plainly `lang`'s stop words, by FOREIGN_MARGIN
+    for a language without a stop list to tell (a verse of the King James Bible
+    scored as Albanian stays English)."""
+    if lang in _STOP_SETS:
+        return gap >= MARGIN and _reads_as(script, lang)
+    return gap >= FOREIGN_MARGIN
 
 
 def _reads_as(script: _Script, lang: str) -> bool:
