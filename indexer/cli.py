@@ -238,6 +238,9 @@ class _Bar:
 @click.option("--in", "folders", multiple=True, help="Only this folder (repeatable): reports/2014.")
 @click.option("--type", "formats", multiple=True, help="Only this format (repeatable): pdf, md ...")
 @click.option("--year", "years", multiple=True, help="Only this year or range: 2014, 2014..2016.")
+@click.option(
+    "--lang", "langs", multiple=True, help="Only passages in this language (repeatable): ru, de ..."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the web API's JSON.")
 def search_command(
     query: str,
@@ -249,15 +252,16 @@ def search_command(
     folders: tuple[str, ...],
     formats: tuple[str, ...],
     years: tuple[str, ...],
+    langs: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Search the index for QUERY (filters may be typed in it: in:reports type:pdf)."""
+    """Search the index for QUERY (filters may be typed in it: in:reports type:pdf lang:ru)."""
     try:
         asked = Query(
             text=query,
             page=page,
             per_page=limit,
-            filters=filters.from_values(folders, formats, years),
+            filters=filters.from_values(folders, formats, years, langs),
             by_document=group == "doc",
             by_date=sort == "date",
         )
@@ -386,7 +390,8 @@ def status_text(index_dir: Path, status: Status) -> str:
                 lines.append(f"            next try at {watch.retry_at}")
     if status.ocr is not None:
         lines.append(f"ocr         {ocr_text(status.ocr)}")
-    for title, counts in (("folder", status.folders), ("format", status.formats)):
+    tables = (("folder", status.folders), ("format", status.formats))
+    for title, counts in (*tables, ("language", status.languages)):
         if counts:
             lines.append("")
             lines += _table(title, counts)

@@ -125,21 +125,26 @@ class Split:
 
 @dataclass(frozen=True)
 class Filters:
-    """Where to search: folders, formats and years, each OR-ed within, AND-ed across."""
+    """Where to search: folders, formats, years and languages, each OR-ed within,
+    AND-ed across. Languages filter passages; the others, documents."""
 
     folders: tuple[str, ...] = ()  # "reports/2014": the folder and everything below it
     formats: tuple[str, ...] = ()  # "pdf", "md" ...
     years: tuple[tuple[int, int], ...] = ()  # inclusive ranges; (2014, 2014) is one year
+    langs: tuple[str, ...] = ()  # "ru", "de" ...: passages in these languages
 
     def __bool__(self) -> bool:
-        return bool(self.folders or self.formats or self.years)
+        return bool(self.folders or self.formats or self.years or self.langs)
 
     def covers(self, field: str, value: str) -> bool:
-        """Whether the facet value `value` of `field` ("folder", "format", "year") is chosen."""
+        """Whether the facet value `value` of `field` ("folder", "format", "year",
+        "lang") is chosen."""
         if field == "folder":
             return value in self.folders
         if field == "format":
             return value in self.formats
+        if field == "lang":
+            return value in self.langs
         return value.isdigit() and any(a <= int(value) <= b for a, b in self.years)
 
 
@@ -174,6 +179,7 @@ class Hit:
     page: int | None = None  # the page of the first matched word (paged formats)
     page_label: str | None = None  # that page's printed label ("82", "xii")
     ocr: bool = False  # the passage's text was read by OCR from a scan
+    lang: str = ""  # the passage's language (ISO 639-1)
 
     def to_json(self) -> dict:
         # Its fields are plain values: no need for asdict's deep copy of each.
@@ -194,6 +200,7 @@ class DocumentHit:
     date: str  # YYYY-MM-DD, YYYY-MM or YYYY
     pages: int  # 0 when unpaged
     passages: tuple[Hit, ...]
+    lang: str = ""  # the document's language (most of its text's)
 
     def to_json(self) -> dict:
         return {**vars(self), "passages": [h.to_json() for h in self.passages]}
@@ -201,7 +208,8 @@ class DocumentHit:
 
 @dataclass(frozen=True)
 class FacetValue:
-    """One folder, format or year, and how many matching documents it holds."""
+    """One folder, format, year or language, and how many matching documents it holds
+    (for a language: documents with a matching passage in it)."""
 
     value: str
     count: int
@@ -215,6 +223,7 @@ class FacetCounts:
     folder: tuple[FacetValue, ...] = ()
     format: tuple[FacetValue, ...] = ()
     year: tuple[FacetValue, ...] = ()
+    lang: tuple[FacetValue, ...] = ()
 
     def to_json(self) -> dict:
         return {name: [asdict(v) for v in values] for name, values in vars(self).items()}

@@ -10,9 +10,10 @@ from .analysis import build_analyzer
 SEARCH_FIELDS = ("body", "title", "section")
 
 
-def build_schema() -> Schema:
-    """Searchable passage text, title and section; stored fields for display."""
-    analyzer = build_analyzer()
+def build_schema(analyzer=None) -> Schema:
+    """Searchable passage text, title and section; stored fields for display. The
+    query parser's copy reads words with another analyzer (see search/parse.py)."""
+    analyzer = analyzer or build_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         doc=ID(stored=True),
@@ -31,6 +32,9 @@ def build_schema() -> Schema:
         format=ID,
         year=ID,
         date=COLUMN(NumericColumn("I", default=0)),
+        # The passage's language (ISO 639-1): its text is analysed in it, and the
+        # Language facet and lang: read it.
+        lang=ID(stored=True),
         # Query-time boosts (ranking.FIELD_BOOSTS) weigh title and section above body.
         title=TEXT(analyzer=analyzer, stored=True),
         section=TEXT(analyzer=analyzer, stored=True),

@@ -86,7 +86,8 @@ def test_each_filter_and_its_counts(demo_server, page):
         if facet == "folder":
             values = [v for v in values if "/" not in v["value"]]  # top folders first
         for value in values:
-            label = {"md": "Markdown", "html": "HTML", "txt": "Text"}.get(value["value"])
+            names = {"md": "Markdown", "html": "HTML", "txt": "Text", "en": "English"}
+            label = names.get(value["value"])
             link = facet_link(page, facet, label or value["value"])
             assert count_of(link) == value["count"], (facet, value)
     # Choose a folder, then one of its subfolders, then a format, then a year.

@@ -62,12 +62,14 @@ def test_result_fields_and_json_shape(seed_engine):
         "page",
         "page_label",
         "ocr",
+        "lang",
     ]
     hit = result.hits[0]
     assert hit.doc == SEED_DOC and hit.id == f"{SEED_DOC}#p{hit.ordinal}"
     assert hit.url == f"/doc/{SEED_DOC}?q=Chechnya#p{hit.ordinal}"
     assert "Chechnya" in hit.text and "<" not in hit.text
     assert (hit.page, hit.page_label, hit.ocr) == (None, None, False)  # text: no pages, no OCR
+    assert hit.lang == "en"
 
 
 def test_every_matched_form_is_marked_and_nothing_else_is_markup(seed_engine):

@@ -252,11 +252,23 @@ def test_pack_files_refuse_garbage_before_building_a_view(tmp_path):
         Pack(path.read_bytes(), path.stat().st_size, path.name)
 
 
+# Languages with their own rules: a stemmer reading accents, elision, none at all.
+LANGS = st.sampled_from(["en", "ru", "de", "fr", "zh", "uk"])
+# Text with the scripts the analysis treats apart: Latin with accents, Cyrillic, CJK.
+MIXED = st.text(alphabet=st.sampled_from(list("aé'’-ß Чёй жі自由软件ソフトｶﾞ한국 .,1")), max_size=60)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80))
-def test_the_fast_analysis_path_yields_the_analyzers_terms(text):
-    words, positions = index_terms(text)
-    tokens = [(t.text, t.pos) for t in ANALYZER(text, positions=True)]
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80),
+        MIXED,
+    ),
+    LANGS,
+)
+def test_the_fast_analysis_path_yields_the_analyzers_terms(text, lang):
+    words, positions = index_terms(text, lang)
+    tokens = [(t.text, t.pos) for t in ANALYZER(text, positions=True, lang=lang)]
     assert list(zip(words, positions, strict=True)) == tokens
 
 
@@ -266,12 +278,19 @@ def test_length_bytes_match_whoosh():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80))
-def test_the_fast_highlighting_path_yields_the_analyzers_spans(text):
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80),
+        MIXED,
+    ),
+    LANGS,
+)
+def test_the_fast_highlighting_path_yields_the_analyzers_spans(text, lang):
     tokens = [
-        (t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER(text, positions=True, chars=True)
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in ANALYZER(text, positions=True, chars=True, lang=lang)
     ]
-    assert index_spans(text) == tokens
+    assert index_spans(text, lang) == tokens
 
 
 def test_copied_documents_answer_as_if_indexed_again(tmp_path):

@@ -215,7 +215,7 @@ def test_grouped_json_totals(demo_client):
     assert sum(d["matches"] for d in grouped["documents"]) <= grouped["passages"]
     assert "facets" not in grouped and "facets" not in flat
     faceted = demo_client.get("/api/search?q=flood&facets=1").get_json()
-    assert set(faceted["facets"]) == {"folder", "format", "year"} and "results" in faceted
+    assert set(faceted["facets"]) == {"folder", "format", "year", "lang"} and "results" in faceted
 
 
 @pytest.mark.parametrize(
@@ -308,6 +308,7 @@ def test_openapi_document_is_3_1(spec, client):
         "in",
         "type",
         "year",
+        "lang",
     }
     assert "required" not in params["q"]  # filters alone are a query too
     assert params["per_page"]["schema"]["maximum"] == MAX_PER_PAGE

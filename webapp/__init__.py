@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from indexer.languages import name_of
 from indexer.settings import DEFAULT_INDEX, DEFAULT_SOURCE, ENV_PREFIX
 
 from . import api, auth, engine, errors, headers, status, ui
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Engine() touches no file until the first request, so gunicorn can fork safely.
     engine.init_app(app, index)
     auth.init_app(app, index)
+    app.jinja_env.globals["language_name"] = name_of  # "ru" -> "Russian"
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(status.bp)

@@ -110,10 +110,15 @@ def _search_get() -> dict:
             f"with its best {SHOWN} passages at most; `total` counts matching "
             "documents, `passages` their matching passages, and `page`/`per_page` "
             "page through documents.\n\n"
-            "Filters (`in`, `type`, `year`) may also be typed in `q` "
-            "(`in:reports/2014 type:pdf year:2014..2016`). The values of one filter "
-            "are OR-ed, different filters AND-ed. With filters and no words, every "
-            "passage they allow matches."
+            "Filters (`in`, `type`, `year`, `lang`) may also be typed in `q` "
+            "(`in:reports/2014 type:pdf year:2014..2016 lang:ru`). The values of one "
+            "filter are OR-ed, different filters AND-ed. With filters and no words, "
+            "every passage they allow matches.\n\n"
+            "Each passage is analysed in its own language (`lang` of each result), and "
+            "the query's words in every language the index holds, the alternatives "
+            "OR-ed: a Russian word finds its case forms in Russian passages, an English "
+            "word its English forms. Chinese, Japanese and Korean are matched as "
+            "overlapping pairs of characters."
         ),
         "parameters": [
             {
@@ -186,11 +191,17 @@ def _search_get() -> dict:
                 "(`2014..2016`, `2014..`, `..2016`).",
                 {"type": "string", "pattern": "^(\\d{4}|\\d{4}\\.\\.(\\d{4})?|\\.\\.\\d{4})$"},
             ),
+            _filter(
+                "lang",
+                "Only passages in this language: its ISO 639-1 code (`ru`, `de`, `zh`) "
+                "or its English name (`Russian`).",
+                {"type": "string", "minLength": 2, "maxLength": 20},
+            ),
             {
                 "name": "facets",
                 "in": "query",
                 "description": "`1` adds `facets`: matching documents per folder, "
-                "format and year, each counted without its own filter.",
+                "format, year and language, each counted without its own filter.",
                 "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
             },
         ],
@@ -366,6 +377,7 @@ def _document_hit() -> dict:
                 "maxItems": SHOWN,
                 "description": "Its best passages, best first.",
             },
+            "lang": LANG | {"description": "The document's language: most of its text's."},
         },
         "One document and its best passages.",
     )
@@ -378,6 +390,11 @@ def _facets() -> dict:
             "folder": {**values, "description": "Every folder (and subfolder), by path."},
             "format": {**values, "description": "Most documents first."},
             "year": {**values, "description": "Newest first."},
+            "lang": {
+                **values,
+                "description": "Languages (ISO 639-1), most documents first; a "
+                "document counts under each language of its matching passages.",
+            },
         },
         "Matching documents per value over the whole result set; each facet counted "
         "with the other filters applied but not its own. Values with no match are left "
@@ -427,6 +444,11 @@ def _hit() -> dict:
                 "description": "The passage was read by OCR from a scanned page or an image: "
                 "expect misread words.",
             },
+            "lang": LANG
+            | {
+                "description": "The passage's language, detected when it was indexed "
+                "(a passage too short to tell takes its document's).",
+            },
         },
         "One passage.",
     )
@@ -448,6 +470,7 @@ def _nullable(schema: dict) -> dict:
     return {**schema, "type": [schema["type"], "null"]}
 
 
+LANG = {"type": "string", "pattern": "^[a-z]{2,3}$"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TIME = {"type": "string", "format": "date-time"}
 COUNT = {"type": "integer", "minimum": 0}
@@ -478,6 +501,11 @@ def _status() -> dict:
             "last_build": _nullable(_last_build()),
             "folders": {**counts, "description": "By the folder documents are in; '' is the top."},
             "formats": {**counts, "description": "By document format."},
+            "languages": {
+                **counts,
+                "description": "By language (ISO 639-1): documents with passages in "
+                "it, and those passages.",
+            },
             "skipped": {
                 "type": "array",
                 "items": _object({"file": {"type": "string"}, "reason": {"type": "string"}}),

@@ -11,7 +11,7 @@ from indexer.search import filters
 _TRUE = frozenset({"1", "true", "yes", "on"})
 GROUPS = {"doc": True, "passage": False}  # ?group=: one entry per document, or per passage
 SORTS = {"relevance": False, "date": True}  # ?sort=: most relevant or newest first
-FILTER_PARAMETERS = ("in", "type", "year")
+FILTER_PARAMETERS = ("in", "type", "year", "lang")
 
 
 def posted_args(request) -> MultiDict:
@@ -41,7 +41,7 @@ def exact_requested(args: MultiDict) -> bool:
 
 
 def filters_given(args: MultiDict) -> bool:
-    """True when ?in=, ?type= or ?year= name something."""
+    """True when ?in=, ?type=, ?year= or ?lang= name something."""
     return any(v.strip() for name in FILTER_PARAMETERS for v in _args(args, name))
 
 
@@ -54,7 +54,7 @@ def query_from_args(
     facets: bool = False,
 ) -> Query:
     """The Query that ?q=&page=&per_page= (or limit=)&exact=&group=&sort=&in=&type=
-    &year=&facets= ask for; `group` and `facets` are the defaults of the caller."""
+    &year=&lang=&facets= ask for; `group` and `facets` are the defaults of the caller."""
     return Query(
         text=query_text(args),
         page=_number(args, ("page",), 1),
@@ -69,9 +69,9 @@ def query_from_args(
 
 
 def filters_from_args(args: MultiDict) -> Filters:
-    """?in=reports/2014&type=pdf&year=2014..2016, each repeatable; blanks ignored."""
+    """?in=reports/2014&type=pdf&year=2014..2016&lang=ru, each repeatable; blanks ignored."""
     given = {name: [v for v in _args(args, name) if v.strip()] for name in FILTER_PARAMETERS}
-    return filters.from_values(given["in"], given["type"], given["year"])
+    return filters.from_values(given["in"], given["type"], given["year"], given["lang"])
 
 
 def _choice(args: MultiDict, name: str, choices: dict[str, bool], default: str) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from flask import url_for
 
 from indexer.formats import label as format_name
+from indexer.languages import name_of as language_name
 from indexer.models import FacetCounts, FacetValue, Filters, Query
 from indexer.search import filters
 
@@ -22,6 +23,7 @@ class Refinement:
     folders: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     years: tuple[str, ...] = ()  # as written: "2014", "2014..2016"
+    langs: tuple[str, ...] = ()  # "ru", "de"
     by_date: bool = False
     by_passage: bool = False  # the flat list instead of documents
     exact: bool = False
@@ -35,6 +37,7 @@ class Refinement:
             folders=given.folders,
             formats=given.formats,
             years=tuple(filters.year_text(y) for y in given.years),
+            langs=given.langs,
             by_date=query.by_date,
             by_passage=not query.by_document,
             exact=query.exact,
@@ -43,7 +46,12 @@ class Refinement:
     def params(self) -> dict:
         """The query-string arguments, defaults left out."""
         out: dict = {"q": self.text}
-        for name, values in (("in", self.folders), ("type", self.formats), ("year", self.years)):
+        for name, values in (
+            ("in", self.folders),
+            ("type", self.formats),
+            ("year", self.years),
+            ("lang", self.langs),
+        ):
             if values:
                 out[name] = list(values)
         if self.by_date:
@@ -82,6 +90,8 @@ class Refinement:
             return nested.url(folders=(*nested.folders, value))
         if field == "format":
             return self.url(formats=(*self.formats, value))
+        if field == "lang":
+            return self.url(langs=(*self.langs, value))
         return self.url(years=(*self.years, value))
 
     def _without(self, field: str, drop) -> str:
@@ -100,6 +110,7 @@ class Refinement:
                 "years",
                 [v for v in self.years if not drop(Filters(years=(filters.year_range(v),)))],
             ),
+            "lang": ("langs", [v for v in self.langs if not drop(Filters(langs=(v,)))]),
         }
         name, values = kept[field]
         return replace(self, text=text, **{name: tuple(values)})
@@ -120,6 +131,8 @@ class Refinement:
             chips.append(Chip(format_name(name), self.url(formats=_minus(self.formats, name))))
         for span in self.years:
             chips.append(Chip(f"year {span}", self.url(years=_minus(self.years, span))))
+        for code in self.langs:
+            chips.append(Chip(language_name(code), self.url(langs=_minus(self.langs, code))))
         for token in filters.split(self.text).tokens:
             chips.append(Chip(token, self.url(text=_remove(self.text, token))))
         return chips
@@ -150,9 +163,10 @@ class FacetsView:
     folders: tuple[FacetLink, ...]
     formats: tuple[FacetLink, ...]
     years: tuple[FacetLink, ...]
+    languages: tuple[FacetLink, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.folders or self.formats or self.years)
+        return bool(self.folders or self.formats or self.years or self.languages)
 
 
 def facets_view(counts: FacetCounts | None, refinement: Refinement) -> FacetsView:
@@ -168,6 +182,7 @@ def facets_view(counts: FacetCounts | None, refinement: Refinement) -> FacetsVie
         folders=_folder_tree(counts.folder, link),
         formats=tuple(link("format", v, format_name(v.value)) for v in counts.format),
         years=tuple(link("year", v, v.value) for v in counts.year),
+        languages=tuple(link("lang", v, language_name(v.value)) for v in counts.lang),
     )
 
 

@@ -4,10 +4,12 @@ that produced. Both the serial path and each parallel worker run add_files."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..detection import detect
 from ..errors import BuildError
 from ..index.meta import DocMeta
 from ..models import Document, FormatCount, Split, pages_text
@@ -66,7 +68,8 @@ def add_files(
         if doc in replace:
             writer.delete_by_term("doc", doc)
         filed = filing(document, _mtime(path))
-        for p in split.passages:
+        detected = detect([p.text for p in split.passages])
+        for p, lang in zip(split.passages, detected.passages, strict=True):
             writer.add_document(
                 id=p.id,
                 doc=p.doc,
@@ -84,6 +87,8 @@ def add_files(
                 title=p.title,
                 section=p.section,
                 body=p.text,
+                lang=lang,
+                _lang_title=detected.document,  # a title is in its document's language
             )
         tally.documents[doc] = DocMeta(
             document.sha,
@@ -95,6 +100,8 @@ def add_files(
             blank_pages=document.blank_pages,
             ocr_pages=len(document.ocr_pages),
             waiting=document.waiting,
+            lang=detected.document,
+            languages=dict(Counter(detected.passages).most_common()),
         )
         tally.passages += len(split.passages)
         tally.duplicates += split.duplicates

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ..index.meta import DocMeta
+from ..languages import DEFAULT
 from ..storage.codec import pack_fields
 from ..storage.writer import PackWriter
 from .filing import folders_of
@@ -42,7 +43,7 @@ def _copy_all(writer: PackWriter, leaves: list, moves: list, known: dict) -> tup
         if title != meta.title:
             changes["title"] = lambda stored, title=title: title
         for leaf, docnums in parts:
-            writer.copy_documents(leaf, docnums, changes)
+            writer.copy_documents(leaf, docnums, changes, meta.lang or DEFAULT)
         writer.delete_by_term("doc", move.old)
         copied[move.new] = replace(meta, title=title)
     return copied, again

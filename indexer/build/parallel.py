@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from ..detection import preload
 from ..errors import BuildError
 from ..processes import die_with_parent
 from ..storage.writer import PackWriter
@@ -53,6 +54,7 @@ def write_parallel(
 ) -> Tally:
     """Index `files` into the empty index at `index_dir` with `procs` workers."""
     ctx = multiprocessing.get_context("fork")
+    preload()  # the language model, loaded once and shared by the forked workers
     workers, conns = [], []
     for part in shard(files, procs):
         parent_end, child_end = ctx.Pipe(duplex=False)

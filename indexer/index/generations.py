@@ -46,8 +46,8 @@ def locate(root: Path) -> tuple[Path, IndexMeta]:
     meta = read_meta(gen)
     if not meta.compatible():
         raise IndexBroken(
-            f"The index at {root} was built by another version of seedsearch; "
-            "rebuild it with `seedsearch index --full`."
+            f"The index at {root} was built by another version of seedsearch: "
+            f"{meta.mismatch()}. Rebuild it with `seedsearch index --full`."
         )
     return gen, meta
 

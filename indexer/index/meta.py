@@ -12,6 +12,8 @@ from ..analysis import ANALYZER_VERSION
 from ..errors import IndexBroken
 
 FORMAT_VERSION = 3  # 2: postings in pack files (indexer/storage); 3: page maps, OCR marks
+# What each analyzer version changed, for the message that asks for a rebuild.
+ANALYZER_CHANGES = {3: "each passage is now analysed in its own language"}
 META_FILE = "seedsearch.json"
 
 
@@ -26,6 +28,8 @@ class DocMeta:
     blank_pages: int = 0  # of which without a text layer (scans)
     ocr_pages: int = 0  # pages whose text OCR read
     waiting: tuple[int, ...] = ()  # scanned pages OCR has not read yet
+    lang: str = ""  # the document's language (ISO 639-1), most of its text's
+    languages: dict[str, int] = field(default_factory=dict)  # passages per language
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ class IndexMeta:
 
     def compatible(self) -> bool:
         return self.format == FORMAT_VERSION and self.analyzer == ANALYZER_VERSION
+
+    def mismatch(self) -> str:
+        """Why this seedsearch cannot read the generation ("" when it can)."""
+        if self.analyzer != ANALYZER_VERSION:
+            return (
+                f"its words were analysed by analyzer version {self.analyzer} and this "
+                f"seedsearch searches version {ANALYZER_VERSION} "
+                f"({ANALYZER_CHANGES.get(ANALYZER_VERSION, 'words are analysed anew')})"
+            )
+        if self.format != FORMAT_VERSION:
+            return f"it is in index format {self.format}; this seedsearch reads {FORMAT_VERSION}"
+        return ""
 
 
 def write_meta(gen_dir: Path, meta: IndexMeta) -> None:

@@ -102,13 +102,14 @@ class Status:
     last_build: LastBuild | None
     folders: tuple[Count, ...]  # documents by the folder they are in ("" for the top)
     formats: tuple[Count, ...]
+    languages: tuple[Count, ...]  # documents with passages in each language, and those passages
     skipped: tuple[Skipped, ...]
     ocr: Ocr | None = None  # None when the index has no scanned page
 
     def to_json(self) -> dict:
         """The /api/status and `seedsearch status --json` shape."""
         out = asdict(self)
-        for key in ("folders", "formats", "skipped"):
+        for key in ("folders", "formats", "languages", "skipped"):
             out[key] = list(out[key])
         return out
 
@@ -143,6 +144,7 @@ def collect(root: Path) -> Status:
         last_build=_last_build(meta.built_at, record, len(skipped)) if record else None,
         folders=_counts(documents, lambda doc, _d: _folder(doc)),
         formats=_counts(documents, lambda doc, d: d.format or format_of(doc)),
+        languages=_languages(documents),
         skipped=skipped,
         ocr=_ocr(meta.ocr, documents) if meta and meta.ocr else None,
     )
@@ -171,6 +173,19 @@ def _counts(documents: dict[str, DocMeta], key) -> tuple[Count, ...]:
         docs[name] += 1
         passages[name] += meta.passages
     return tuple(Count(name, docs[name], passages[name]) for name in sorted(docs))
+
+
+def _languages(documents: dict[str, DocMeta]) -> tuple[Count, ...]:
+    """Per language, the documents with passages in it and those passages, most
+    passages first."""
+    docs: Counter[str] = Counter()
+    passages: Counter[str] = Counter()
+    for meta in documents.values():
+        for lang, count in meta.languages.items():
+            docs[lang] += 1
+            passages[lang] += count
+    ordered = sorted(passages, key=lambda lang: (-passages[lang], lang))
+    return tuple(Count(lang, docs[lang], passages[lang]) for lang in ordered)
 
 
 def _folder(doc: str) -> str:

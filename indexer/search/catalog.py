@@ -11,7 +11,8 @@ import numpy as np
 
 from ..schema import term_text
 
-FACET_FIELDS = ("folder", "format", "year")
+FACET_FIELDS = ("folder", "format", "year", "lang")
+PASSAGE_FIELDS = frozenset({"lang"})  # facets whose values belong to passages, not documents
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..languages import DEFAULT
 from . import feedback
+from .alternatives import languages_in
 from .catalog import catalog_for
 from .doc_evaluate import DocumentVectors, document_vectors_for
 from .evaluate import vectors_for
@@ -118,7 +120,8 @@ def _rerank(documents: DocumentVectors, found: _Found, ranked: np.ndarray, weigh
     top = ranked[:FEEDBACK_PASSAGES]
     texts = [_text(documents, found, i) for i in top]
     scores = [float(found.score[i]) for i in top]
-    model = feedback.relevance_model(texts, scores, FEEDBACK_TERMS)
+    langs = languages_in(documents.passages.reader)
+    model = feedback.relevance_model(texts, scores, FEEDBACK_TERMS, langs)
     if not model:
         return ranked, found.score
     head, rest = ranked[:FEEDBACK_DEPTH], ranked[FEEDBACK_DEPTH:]
@@ -131,10 +134,13 @@ def _rerank(documents: DocumentVectors, found: _Found, ranked: np.ndarray, weigh
     return np.concatenate([head[order], rest]), score
 
 
-def _text(documents: DocumentVectors, found: _Found, i: int) -> str:
-    """What feedback reads of a top document: its best passage, or all its passages."""
+def _text(documents: DocumentVectors, found: _Found, i: int) -> tuple[str, str]:
+    """What feedback reads of a top document, with its language (its best passage's):
+    its best passage, or all its passages."""
     stored = documents.searcher.stored_fields
+    best = stored(int(found.best[i]))
+    lang = best.get("lang") or DEFAULT
     if FEEDBACK_TEXT == "passage":
-        return stored(int(found.best[i]))["body"]
+        return best["body"], lang
     passages, _ = documents.passages.postings("doc", documents.catalog.docs[found.docs[i]])
-    return "\n\n".join(stored(int(n))["body"] for n in passages)
+    return "\n\n".join(stored(int(n))["body"] for n in passages), lang

@@ -21,6 +21,7 @@ from ..errors import BadQuery, DocumentNotFound, IndexBroken, SeedsearchError
 from ..formats import format_of
 from ..index import generations
 from ..index.meta import IndexMeta
+from ..languages import DEFAULT
 from ..models import (
     DocumentHit,
     DocumentStats,
@@ -70,6 +71,7 @@ class PassageView:
     page_label: str = ""
     ocr: bool = False  # read by OCR from a scan
     spans: tuple[PageSpan, ...] = ()  # its text page by page, when it runs across pages
+    lang: str = ""  # the passage's language
 
 
 @dataclass(frozen=True)
@@ -290,12 +292,14 @@ class Engine:
             date=meta.date if meta else "",
             pages=meta.pages if meta else 0,
             passages=passages,
+            lang=meta.lang if meta else best.lang,
         )
 
     def _hit(self, state: _State, docnum: int, score: float, marks: Marks, q: str) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         text = fields["body"]
-        matches = find_matches(text, marks)
+        lang = fields.get("lang") or DEFAULT
+        matches = find_matches(text, marks, lang)
         # The page of the first marked word: a passage may run across a page break.
         page, label = page_at(
             fields.get("page") or 0,
@@ -316,6 +320,7 @@ class Engine:
             page=page or None,
             page_label=label or None,
             ocr=bool(fields.get("ocr")),
+            lang=lang,
         )
 
     def document(self, doc: str, text: str = "") -> DocumentView:
@@ -336,7 +341,7 @@ class Engine:
         views, total = [], 0
         for fields in stored:
             text = fields["body"]
-            matches = find_matches(text, marks)
+            matches = find_matches(text, marks, fields.get("lang") or DEFAULT)
             total += len(matches)
             page, label = fields.get("page") or 0, fields.get("page_label") or ""
             views.append(
@@ -349,6 +354,7 @@ class Engine:
                     page_label=label,
                     ocr=bool(fields.get("ocr")),
                     spans=_page_spans(text, matches, page, label, fields.get("pages")),
+                    lang=fields.get("lang") or "",
                 )
             )
         return DocumentView(doc=doc, title=meta.title, passages=tuple(views), matches=total)

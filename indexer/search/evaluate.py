@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from ..storage.arrays import leaf_arrays
+from .alternatives import languages_in
 
 CACHE_BYTES = 64 * 2**20  # postings assembled from several segments, kept per searcher
 MEMO_SIZE = 24  # evaluated query nodes kept per searcher (each ~5 bytes a passage)
@@ -133,17 +134,34 @@ class Vectors:
         return _BYTE_LENGTHS[np.concatenate(raw)] if raw else np.zeros(0, np.float32)
 
     def _norm(self, field: str) -> np.ndarray:
-        """k1 * (1 - b + b * length / average length) for every passage."""
+        """k1 * (1 - b + b * length / average length) for every passage; the average
+        of the passage's own language when the index holds several (a Chinese passage
+        counts two terms a character, an English one a term a word: each is long or
+        short among its own, as with Elasticsearch's field per language)."""
         norm = self._norms.get(field)
         if norm is None:
             average = self.searcher.avg_field_length(field) or 1.0
-            norm = self.k1 * ((1 - self.b) + self.b * self.lengths(field) / average)
+            lengths = self.lengths(field)
+            norm = self.k1 * ((1 - self.b) + self.b * lengths / self._averages(lengths, average))
             self._norms[field] = norm
         return norm
 
     def idf(self, field: str, text: str) -> float:
         """The term's idf, as the searcher's weighting has it."""
         return self.searcher.idf(field, text)
+
+    def _averages(self, lengths: np.ndarray, average: float) -> np.ndarray | float:
+        """Each passage's language's average length (the index's, with one language)."""
+        langs = languages_in(self.reader)
+        if len(langs) < 2 or not len(lengths):
+            return average
+        out = np.full(len(lengths), average, dtype=np.float32)
+        for lang in langs:
+            ids, _ = self.postings("lang", lang)
+            ids = ids[self.live[ids]]
+            if len(ids):
+                out[ids] = max(float(lengths[ids].mean()), 1.0)
+        return out
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers and term frequencies of one term, over all segments."""

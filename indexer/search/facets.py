@@ -1,6 +1,8 @@
-"""How many matching documents each folder, format and year holds, over the whole
-result set. Each facet is counted with the other facets' filters applied but not
-its own, so a reader filtering on pdf still sees how many md documents match."""
+"""How many matching documents each folder, format, year and language holds, over
+the whole result set. Each facet is counted with the other facets' filters applied
+but not its own, so a reader filtering on pdf still sees how many md documents
+match. A language counts the documents with a matching passage in it: a Russian
+report with an English summary counts under English only when the summary matches."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 from whoosh import query as wq
 
 from ..models import FacetCounts, FacetValue, Filters
-from .catalog import FACET_FIELDS, catalog_for
+from .catalog import FACET_FIELDS, PASSAGE_FIELDS, catalog_for
 from .evaluate import vectors_for
 from .restrict import Restriction
 from .weights import K1, B
@@ -29,9 +31,15 @@ def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters)
             for name in applied:
                 mask = mask & limits[name]
             matched[applied] = catalog.documents_in(mask) > 0
-        hit = matched[applied]
         values = catalog.values[field]
-        counts = [int(np.count_nonzero(hit[docs])) for docs in catalog.members[field]]
+        if field in PASSAGE_FIELDS:
+            mask = base
+            for name in applied:
+                mask = mask & limits[name]
+            counts = [_documents_with(catalog, vectors, field, v, mask) for v in values]
+        else:
+            hit = matched[applied]
+            counts = [int(np.count_nonzero(hit[docs])) for docs in catalog.members[field]]
         counted[field] = [
             FacetValue(value, n, chosen.covers(field, value))
             for value, n in zip(values, counts, strict=True)
@@ -42,4 +50,12 @@ def count_facets(searcher, query: wq.Query, where: Restriction, chosen: Filters)
         folder=tuple(sorted(counted["folder"], key=lambda v: v.value.split("/"))),
         format=tuple(sorted(counted["format"], key=lambda v: (-v.count, v.value))),
         year=tuple(sorted(counted["year"], key=lambda v: v.value, reverse=True)),
+        lang=tuple(sorted(counted["lang"], key=lambda v: (-v.count, v.value))),
     )
+
+
+def _documents_with(catalog, vectors, field: str, value: str, mask: np.ndarray) -> int:
+    """Documents with a passage in `mask` holding `value` in `field`."""
+    ids, _ = vectors.postings(field, value)
+    codes = np.unique(catalog.doc_of[ids[mask[ids]]])
+    return int(np.count_nonzero(codes >= 0))

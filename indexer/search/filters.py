@@ -1,6 +1,6 @@
-"""Filters by folder, format and year as values: read from the query text
-(`in:reports/2014 type:pdf year:2014..2016`) or given apart (URL parameters, CLI
-options), checked and merged. restrict.py turns them into Whoosh queries."""
+"""Filters by folder, format, year and language as values: read from the query text
+(`in:reports/2014 type:pdf year:2014..2016 lang:ru`) or given apart (URL parameters,
+CLI options), checked and merged. restrict.py turns them into Whoosh queries."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from dataclasses import dataclass
 
 from ..errors import BadQuery
 from ..formats import ALIASES
+from ..languages import LANGUAGES
 from ..models import Filters
 
 MAX_VALUES = 50  # values of one filter in one query, so no query is unbounded
 FIRST_YEAR, LAST_YEAR = 1, 9999
 _FORMAT = re.compile(r"[a-z0-9]{1,16}")
 _YEAR = re.compile(r"(\d{4})?(\.\.)?(\d{4})?")
+_LANG = re.compile(r"[a-z]{2,3}")
+_LANG_NAMES = {lang.name.lower(): code for code, lang in LANGUAGES.items()}
 # A quoted phrase (left alone), or in:/type:/year: at the start of a word.
 _QUOTED = r"[\"“„«＂][^\"”»＂]*[\"”»＂]?"
 _TOKEN = re.compile(
-    rf"{_QUOTED}|(?:(?<=^)|(?<=[\s(]))(?P<name>in|type|year):(?P<value>\"[^\"]*\"|[^\s()\"]+)"
+    rf"{_QUOTED}|(?:(?<=^)|(?<=[\s(]))(?P<name>in|type|year|lang):(?P<value>\"[^\"]*\"|[^\s()\"]+)"
 )
 
 
@@ -32,8 +35,8 @@ class Typed:
 
 
 def split(text: str) -> Typed:
-    """Take the in:/type:/year: filters out of a query's text."""
-    found: dict[str, list[str]] = {"in": [], "type": [], "year": []}
+    """Take the in:/type:/year:/lang: filters out of a query's text."""
+    found: dict[str, list[str]] = {"in": [], "type": [], "year": [], "lang": []}
     tokens: list[str] = []
 
     def take(match: re.Match) -> str:
@@ -47,16 +50,18 @@ def split(text: str) -> Typed:
     if not tokens:
         return Typed(text, Filters(), ())
     words = " ".join(words.split()).replace("( ", "(").replace(" )", ")")
-    return Typed(words, from_values(found["in"], found["type"], found["year"]), tuple(tokens))
+    values = from_values(found["in"], found["type"], found["year"], found["lang"])
+    return Typed(words, values, tuple(tokens))
 
 
-def from_values(folders=(), formats=(), years=()) -> Filters:
-    """Filters from values as given (`reports/2014`, `PDF`, `2014..2016`); BadQuery
-    naming the filter when a value makes no sense."""
+def from_values(folders=(), formats=(), years=(), langs=()) -> Filters:
+    """Filters from values as given (`reports/2014`, `PDF`, `2014..2016`, `ru` or
+    `Russian`); BadQuery naming the filter when a value makes no sense."""
     return Filters(
         folders=_unique("in", [folder(v) for v in folders]),
         formats=_unique("type", [format_name(v) for v in formats]),
         years=_unique("year", [year_range(v) for v in years]),
+        langs=_unique("lang", [lang_code(v) for v in langs]),
     )
 
 
@@ -66,6 +71,7 @@ def merge(first: Filters, second: Filters) -> Filters:
         folders=_unique("in", [*first.folders, *second.folders]),
         formats=_unique("type", [*first.formats, *second.formats]),
         years=_unique("year", [*first.years, *second.years]),
+        langs=_unique("lang", [*first.langs, *second.langs]),
     )
 
 
@@ -74,6 +80,16 @@ def _unique(name: str, values: list) -> tuple:
     if len(out) > MAX_VALUES:
         raise BadQuery(f"{name}: at most {MAX_VALUES} values, not {len(out)}.")
     return out
+
+
+def lang_code(value: str) -> str:
+    """A language as the index names it: its ISO 639-1 code (`ru`), from the code or
+    the English name (`Russian`)."""
+    name = value.strip().lower()
+    code = _LANG_NAMES.get(name, name)
+    if not _LANG.fullmatch(code):
+        raise BadQuery(f"lang: {value.strip()[:20]!r} is not a language; try `lang:ru`.")
+    return code
 
 
 def folder(value: str) -> str:

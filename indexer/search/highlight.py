@@ -6,6 +6,7 @@ import re
 from html import escape
 
 from ..analysis import index_spans
+from ..languages import DEFAULT
 from ..sentences import sentence_spans
 from .parse import Marks
 
@@ -16,14 +17,15 @@ _NONSPACE = re.compile(r"\S+")
 Match = tuple[int, int, str]
 
 
-def find_matches(text: str, marks: Marks) -> list[Match]:
-    """Character spans of matched words and phrases, in order, not overlapping."""
+def find_matches(text: str, marks: Marks, lang: str = DEFAULT) -> list[Match]:
+    """Character spans of matched words and phrases in a passage in `lang`, in order,
+    not overlapping."""
     if not marks.stems and not marks.phrases:
         return []
     found: list[Match] = []
     by_pos: dict[int, list[tuple[str, int, int]]] = {}
     stems, phrases = marks.stems, marks.phrases
-    for term, pos, start, end in index_spans(text):
+    for term, pos, start, end in index_spans(text, lang):
         if term in stems:
             found.append((start, end, term))
         if phrases:

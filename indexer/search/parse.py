@@ -18,10 +18,19 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.qparser import plugins, syntax
 
-from ..analysis import WORD_RE, analyze, fold, stem
+from ..analysis import (
+    WORD_RE,
+    analyze,
+    build_surface_analyzer,
+    fold,
+    normalize,
+    surface_spans,
+    word_term,
+)
 from ..errors import BadQuery
 from ..schema import SEARCH_FIELDS, build_schema, term_text
-from .weights import FIELD_BOOSTS, FIELD_TIE, QUERY_K3, STOP_BOOST, STOP_STEMS, idf
+from .alternatives import alternatives, frequency, is_stop_word, languages_in, stop_set
+from .weights import FIELD_BOOSTS, FIELD_TIE, QUERY_K3, STOP_BOOST, idf
 
 MAX_QUERY_CHARS = 10_000  # a pasted page; its cost is bounded by MAX_TERMS, not by this
 MAX_TERMS = 32  # distinct words and phrases searched: a long question keeps its rarest
@@ -51,7 +60,9 @@ class ParsedQuery:
     dropped: tuple[str, ...] = ()  # words of a long query left out, least informative last
 
 
-_SCHEMA = build_schema()
+# The parser reads words as written (see SurfaceTokenizer); _rewrite then analyses
+# each in every language the index holds.
+_SCHEMA = build_schema(build_surface_analyzer())
 
 
 class _PlusMinus(plugins.PlusMinusPlugin):
@@ -115,21 +126,23 @@ def parse(text: str, reader) -> ParsedQuery:
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax
         raise BadQuery(f"Could not understand the query: {exc}") from None
     notes: list[str] = []
-    parsed, dropped = _shortened(parsed, reader)
+    langs = languages_in(reader)
+    stops = stop_set(langs)
+    parsed, dropped = _shortened(parsed, reader, langs)
     dropped_words = _surface(dropped, text) if dropped else []
     if dropped_words:
-        notes.append(_shortened_note(dropped_words))
-    parsed = _rewrite(parsed, _Context(reader, notes))
+        notes.append(_shortened_note(dropped_words, langs))
+    parsed = _merged(_rewrite(parsed, _Context(reader, notes, langs, stops)))
     if parsed is wq.NullQuery or not _positive_leaves(parsed):
         raise BadQuery("The query has no words to search for.")
-    every = _every_word(parsed)
+    every = _every_word(parsed, stops)
     return ParsedQuery(
-        query=_stop_words_only_score(parsed),
+        query=_stop_words_only_score(parsed, stops),
         every_word=every,
-        marks=_marks(parsed, text),
+        marks=_marks(parsed, text, langs, stops),
         notes=tuple(notes),
-        clauses=_clause_count(parsed),
-        weight=_clause_weight(parsed),
+        clauses=_clause_count(parsed, stops),
+        weight=_clause_weight(parsed, stops),
         dropped=tuple(dropped_words),
     )
 
@@ -152,6 +165,21 @@ def _counted(q: wq.Query) -> wq.Query:
     return q.normalize()
 
 
+def _merged(q: wq.Query) -> wq.Query:
+    """Clauses that became the same once analysed (`donor donors`) count as one typed
+    twice, as _counted counts a word typed twice. A word's DisjunctionMax is left whole
+    (Whoosh's apply would drop its tiebreak)."""
+    if q.is_leaf() or isinstance(q, wq.DisjunctionMax):
+        return q
+    q = q.apply(_merged)
+    if type(q) is not wq.Or:
+        return q
+    counts = Counter(q.subqueries)
+    if len(counts) == len(q.subqueries):
+        return q
+    return wq.Or([s.with_boost(s.boost * n) for s, n in counts.items()], boost=q.boost)
+
+
 def _qtf(n: int) -> float:
     """A clause typed n times weighs (k3 + 1) n / (k3 + n): BM25's query term
     frequency, saturating as Robertson's Okapi has it (k3 None: n, as in Lucene
@@ -161,22 +189,24 @@ def _qtf(n: int) -> float:
     return (QUERY_K3 + 1) * n / (QUERY_K3 + n)
 
 
-def _shortened(q: wq.Query, reader) -> tuple[wq.Query, list[tuple[str, ...]]]:
+def _shortened(q: wq.Query, reader, langs) -> tuple[wq.Query, list[tuple[str, ...]]]:
     """A query of more than MAX_TERMS words and phrases keeps the MAX_TERMS most
     informative (highest idf; words the index lacks match nothing and go first):
     the cost of a query grows with its distinct terms, not its characters.
     Returns the query and the words left out, least informative last."""
     if isinstance(q, wq.AndNot):
-        inner, dropped = _shortened(q.a, reader)
+        inner, dropped = _shortened(q.a, reader, langs)
         return (wq.AndNot(inner, q.b) if dropped else q), dropped
     if isinstance(q, wq.AndMaybe):  # +word: the required words are always kept
         required = len(q.a.subqueries) if isinstance(q.a, wq.And) else 1
-        inner, dropped = _shortened_or(q.b, reader, required)
+        inner, dropped = _shortened_or(q.b, reader, required, langs)
         return (wq.AndMaybe(q.a, inner) if dropped else q), dropped
-    return _shortened_or(q, reader, 0)
+    return _shortened_or(q, reader, 0, langs)
 
 
-def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tuple[str, ...]]]:
+def _shortened_or(
+    q: wq.Query, reader, reserved: int, langs: tuple[str, ...]
+) -> tuple[wq.Query, list[tuple[str, ...]]]:
     if type(q) is not wq.Or or len(q.subqueries) + reserved <= MAX_TERMS:
         return q, []
     droppable = [s for s in q.subqueries if _words_of(s)]
@@ -187,7 +217,7 @@ def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tu
 
     def informative(clause: wq.Query) -> float:
         # A phrase is rarer than any of its words; an unknown word matches nothing.
-        freqs = [reader.doc_frequency("body", w) for w in _words_of(clause)]
+        freqs = [frequency(reader, w, langs) for w in _words_of(clause)]
         if not all(freqs):
             return -1.0
         return sum(idf(n, docs) for n in freqs)
@@ -200,7 +230,7 @@ def _shortened_or(q: wq.Query, reader, reserved: int) -> tuple[wq.Query, list[tu
 
 
 def _words_of(q: wq.Query) -> tuple[str, ...]:
-    """The stems of a plain word or phrase clause searched in the body, else ()."""
+    """The words of a plain word or phrase clause searched in the body, else ()."""
     if isinstance(q, wq.Term) and q.fieldname == "body":
         return (q.text,)
     if isinstance(q, wq.Phrase) and q.fieldname == "body":
@@ -211,17 +241,16 @@ def _words_of(q: wq.Query) -> tuple[str, ...]:
 def _surface(dropped: list[tuple[str, ...]], text: str) -> list[str]:
     """Left-out clauses as the reader typed them (a word's first spelling)."""
     typed: dict[str, str] = {}
-    for match in WORD_RE.finditer(text):
-        for term in analyze(match.group(), mode="query"):
-            typed.setdefault(term, match.group())
+    for word, start, end in surface_spans(text):
+        typed.setdefault(word, text[start:end])
     return [" ".join(typed.get(w, w) for w in words) for words in dropped]
 
 
 SHOWN_DROPPED = 30  # left-out words named in the note; the API lists them all
 
 
-def _shortened_note(words: list[str]) -> str:
-    content = [w for w in words if stem(fold(w)) not in STOP_STEMS]
+def _shortened_note(words: list[str], langs: tuple[str, ...]) -> str:
+    content = [w for w in words if not is_stop_word(w, langs)]
     common = len(words) - len(content)
     named = ", ".join(content[:SHOWN_DROPPED])
     rest = len(content) - SHOWN_DROPPED
@@ -241,21 +270,28 @@ class _Context:
 
     reader: object
     notes: list[str]
+    langs: tuple[str, ...]  # the languages of the index's passages
+    stops: frozenset[str]  # their stop words' terms
     budget: int = MAX_EXPANSION_TOTAL
 
 
 def _rewrite(q: wq.Query, ctx: _Context) -> wq.Query:
-    """Spread body words over the searchable fields, weigh stop words low, and
-    expand wildcards/fuzzy terms over the vocabulary within MAX_EXPANSION."""
+    """Analyse each word in every language of the index (the alternatives OR-ed),
+    spread body words over the searchable fields, weigh stop words low, and expand
+    wildcards/fuzzy terms over the vocabulary within MAX_EXPANSION."""
     if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)):
         return _expand(q, ctx)
     if isinstance(q, wq.Term) and q.fieldname in SEARCH_FIELDS:
-        boost = q.boost * (STOP_BOOST if q.text in STOP_STEMS else 1.0)
-        if q.fieldname == "body":
-            return _spread(lambda f: wq.Term(f, q.text), boost)
-        return wq.Term(q.fieldname, q.text, boost=boost)
-    if isinstance(q, wq.Phrase) and q.fieldname == "body":
-        return _spread(lambda f: wq.Phrase(f, q.words, slop=q.slop), q.boost)
+        options = alternatives(q.text, ctx.langs)
+        stop = all(len(t) == 1 and t[0] in ctx.stops for t in options)
+        boost = q.boost * (STOP_BOOST if stop else 1.0)
+        fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
+        return _either([_spread(lambda f, t=t: _terms(f, t), fields) for t in options], boost)
+    if isinstance(q, wq.Phrase) and q.fieldname in SEARCH_FIELDS:
+        fields = SEARCH_FIELDS if q.fieldname == "body" else (q.fieldname,)
+        options = _phrase_alternatives(q.words, ctx.langs)
+        made = [_spread(lambda f, w=w: _terms(f, w, q.slop), fields) for w in options]
+        return _either(made, q.boost)
     if isinstance(q, wq.Every):
         raise BadQuery("A wildcard needs letters before it, as in `donor*`.")
     if q.is_leaf():
@@ -266,18 +302,44 @@ def _rewrite(q: wq.Query, ctx: _Context) -> wq.Query:
     return q
 
 
-def _stop_words_only_score(q: wq.Query) -> wq.Query:
+def _terms(field: str, terms: tuple[str, ...], slop: int = 1) -> wq.Query:
+    """One term, or a phrase of several (a CJK word's bigrams, a quoted phrase)."""
+    if len(terms) == 1:
+        return wq.Term(field, terms[0])
+    return wq.Phrase(field, list(terms), slop=slop)
+
+
+def _phrase_alternatives(words, langs: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A quoted phrase in each language: its words' terms, CJK words' bigrams spliced in."""
+    found = []
+    for lang in langs:
+        terms: list[str] = []
+        for word in words:
+            terms += alternatives(word, (lang,))[0]
+        found.append(tuple(terms))
+    return list(dict.fromkeys(found))
+
+
+def _either(options: list[wq.Query], boost: float) -> wq.Query:
+    """The word's alternatives, scored by the best (a passage is in one language)."""
+    if len(options) == 1:
+        options[0].boost = boost
+        return options[0]
+    return wq.DisjunctionMax(options, boost=boost, tiebreak=0.0)
+
+
+def _stop_words_only_score(q: wq.Query, stops: frozenset[str]) -> wq.Query:
     """A passage that holds only the query's stop words is no match: `the war`
     must not count every passage with "the"; the stop words still score."""
     if isinstance(q, wq.AndNot):
-        return wq.AndNot(_stop_words_only_score(q.a), q.b)
+        return wq.AndNot(_stop_words_only_score(q.a, stops), q.b)
     if type(q) is not wq.Or:
         return q
-    stops = [c for c in q.subqueries if _is_stop_clause(c)]
-    content = [c for c in q.subqueries if not _is_stop_clause(c)]
-    if not stops or not content:
+    stop = [c for c in q.subqueries if _is_stop_clause(c, stops)]
+    content = [c for c in q.subqueries if not _is_stop_clause(c, stops)]
+    if not stop or not content:
         return q
-    return wq.AndMaybe(_one(content, q.boost), _one(stops, q.boost))
+    return wq.AndMaybe(_one(content, q.boost), _one(stop, q.boost))
 
 
 def _one(queries: list[wq.Query], boost: float) -> wq.Query:
@@ -296,12 +358,15 @@ def _not_excludes(q: wq.Or) -> wq.Query:
     return wq.AndNot(keep, drop)
 
 
-def _spread(make, boost: float) -> wq.Query:
-    """One word searched in body, title and section; the best field counts most."""
-    subs = [make(f) for f in SEARCH_FIELDS]
-    for sub, field in zip(subs, SEARCH_FIELDS, strict=True):
+def _spread(make, fields: tuple[str, ...] = SEARCH_FIELDS) -> wq.Query:
+    """One word searched in body, title and section; the best field counts most.
+    A word in one named field (`title:russia`) is searched there alone."""
+    subs = [make(f) for f in fields]
+    if len(subs) == 1:
+        return subs[0]
+    for sub, field in zip(subs, fields, strict=True):
         sub.boost = FIELD_BOOSTS[field]
-    return wq.DisjunctionMax(subs, boost=boost, tiebreak=FIELD_TIE)
+    return wq.DisjunctionMax(subs, tiebreak=FIELD_TIE)
 
 
 def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
@@ -313,13 +378,16 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
         if q.maxdist > MAX_EDITS:
             ctx.notes.append(f"“{label}”: searched words within {MAX_EDITS} edits.")
         edits = min(q.maxdist, MAX_EDITS)
-        stems = set(reader.terms_within("body", stem(pattern), edits, q.prefixlength))
+        stems = set()
+        for target in _pattern_terms(q.text, ctx.langs):
+            stems |= set(reader.terms_within("body", target, edits, q.prefixlength))
     elif isinstance(q, wq.Prefix):
         # Words starting with "international" have stems starting with its stem;
         # words starting with "darkn" (darkness) may have a stem ("dark") that
         # the prefix itself starts with.
         stems = set(reader.expand_prefix("body", pattern)) if pattern else set()
-        stems |= set(reader.expand_prefix("body", stem(pattern))) if pattern else set()
+        for stemmed in _pattern_terms(q.text, ctx.langs) if pattern else ():
+            stems |= set(reader.expand_prefix("body", stemmed))
         for cut in range(len(pattern) - 1, max(2, len(pattern) - 5), -1):
             if ("body", pattern[:cut]) in reader:
                 stems.add(pattern[:cut])
@@ -350,6 +418,11 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
     return wq.DisjunctionMax(terms, boost=q.boost, tiebreak=0.1)
 
 
+def _pattern_terms(text: str, langs: tuple[str, ...]) -> set[str]:
+    """A wildcard's or fuzzy term's letters as each language stems them."""
+    return {word_term(normalize(text), lang) for lang in langs}
+
+
 def _wildcard_regex(pattern: str) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
@@ -368,11 +441,9 @@ def _positive_leaves(q: wq.Query) -> list[wq.Query]:
     return out
 
 
-def _is_stop_clause(q: wq.Query) -> bool:
+def _is_stop_clause(q: wq.Query, stops: frozenset[str]) -> bool:
     leaves = _positive_leaves(q)
-    return bool(leaves) and all(
-        isinstance(leaf, wq.Term) and leaf.text in STOP_STEMS for leaf in leaves
-    )
+    return bool(leaves) and all(isinstance(leaf, wq.Term) and leaf.text in stops for leaf in leaves)
 
 
 def _clauses(q: wq.Query) -> list[wq.Query]:
@@ -386,27 +457,28 @@ def _clauses(q: wq.Query) -> list[wq.Query]:
     return [q]
 
 
-def _clause_count(q: wq.Query) -> int:
-    return sum(1 for c in _clauses(q) if not _is_stop_clause(c))
+def _clause_count(q: wq.Query, stops: frozenset[str]) -> int:
+    return sum(1 for c in _clauses(q) if not _is_stop_clause(c, stops))
 
 
-def _clause_weight(q: wq.Query) -> float:
-    return sum(c.boost for c in _clauses(q) if not _is_stop_clause(c))
+def _clause_weight(q: wq.Query, stops: frozenset[str]) -> float:
+    return sum(c.boost for c in _clauses(q) if not _is_stop_clause(c, stops))
 
 
-def _every_word(q: wq.Query) -> wq.Query | None:
+def _every_word(q: wq.Query, stops: frozenset[str]) -> wq.Query | None:
     """The same query with every non-stop-word clause required, or None if
     that would not change which passages match."""
     if isinstance(q, wq.AndNot):
-        inner = _every_word(q.a)
+        inner = _every_word(q.a, stops)
         return wq.AndNot(inner, q.b) if inner is not None else None
-    clauses = [c for c in _clauses(q) if not _is_stop_clause(c)]
+    clauses = [c for c in _clauses(q) if not _is_stop_clause(c, stops)]
     return wq.And(clauses) if len(clauses) >= 2 else None
 
 
-def _marks(q: wq.Query, text: str) -> Marks:
-    """Stems and phrases to highlight. Stop words only mark inside phrases (or
-    when the query has nothing else); a typed compound marks as one phrase."""
+def _marks(q: wq.Query, text: str, langs: tuple[str, ...], stops: frozenset[str]) -> Marks:
+    """Stems and phrases to highlight, in every language's analysis. Stop words only
+    mark inside phrases (or when the query has nothing else); a typed compound
+    marks as one phrase."""
     stems, phrases = set(), []
     for leaf in _positive_leaves(q):
         if isinstance(leaf, wq.Term) and leaf.fieldname in SEARCH_FIELDS:
@@ -414,10 +486,11 @@ def _marks(q: wq.Query, text: str) -> Marks:
         elif isinstance(leaf, wq.Phrase) and leaf.fieldname in SEARCH_FIELDS:
             phrases.append(tuple(leaf.words))
     for match in WORD_RE.finditer(text):
-        parts = analyze(match.group(), mode="query")
         excluded = text[match.start() - 1 : match.start()] == "-"
-        if len(parts) > 1 and not excluded:
-            phrases.append(tuple(parts))
-    if stems - STOP_STEMS or phrases:
-        stems -= STOP_STEMS
+        for lang in langs:
+            parts = analyze(match.group(), mode="query", lang=lang)
+            if len(parts) > 1 and not excluded:
+                phrases.append(tuple(parts))
+    if stems - stops or phrases:
+        stems -= stops
     return Marks(frozenset(stems), tuple(dict.fromkeys(phrases)))

@@ -11,7 +11,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
+from ..languages import DEFAULT
 from . import feedback
+from .alternatives import languages_in
 from .evaluate import Vectors, vectors_for
 from .weights import (
     FEEDBACK_DEPTH,
@@ -135,8 +137,10 @@ def _rerank(vectors, ranked: list[tuple[int, float]], every_n: int, weight: floa
     """The first FEEDBACK_DEPTH passages rescored with the relevance model of
     the first FEEDBACK_PASSAGES, each tier kept in its place."""
     top = ranked[:FEEDBACK_PASSAGES]
-    texts = [vectors.searcher.stored_fields(docnum)["body"] for docnum, _ in top]
-    model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS)
+    stored = [vectors.searcher.stored_fields(docnum) for docnum, _ in top]
+    texts = [(f["body"], f.get("lang") or DEFAULT) for f in stored]
+    langs = languages_in(vectors.reader)
+    model = feedback.relevance_model(texts, [score for _, score in top], FEEDBACK_TERMS, langs)
     if not model:
         return ranked
     head = ranked[:FEEDBACK_DEPTH]

@@ -1,5 +1,5 @@
-"""Filters as Whoosh queries over the index's `folder`, `format` and `year` terms,
-which the engine evaluates into masks like any other clause."""
+"""Filters as Whoosh queries over the index's `folder`, `format`, `year` and `lang`
+terms, which the engine evaluates into masks like any other clause."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from whoosh import query as wq
 
 from ..errors import BadQuery
 from ..formats import BY_NAME
+from ..languages import LANGUAGES
 from ..models import Filters
 from ..schema import term_text
 from .parse import Marks, ParsedQuery
@@ -21,6 +22,7 @@ class Restriction:
     folder: wq.Query | None = None
     format: wq.Query | None = None
     year: wq.Query | None = None
+    lang: wq.Query | None = None
 
     def combined(self, leave_out: str = "") -> wq.Query | None:
         """Every filter but `leave_out` (a facet is counted without its own filter)."""
@@ -30,7 +32,12 @@ class Restriction:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def parts(self) -> tuple[tuple[str, wq.Query | None], ...]:
-        return (("folder", self.folder), ("format", self.format), ("year", self.year))
+        return (
+            ("folder", self.folder),
+            ("format", self.format),
+            ("year", self.year),
+            ("lang", self.lang),
+        )
 
 
 def restriction(filters: Filters, reader) -> Restriction:
@@ -41,6 +48,7 @@ def restriction(filters: Filters, reader) -> Restriction:
         folder=_any("folder", filters.folders or None),
         format=_any("format", _known_formats(filters.formats, reader)),
         year=_any("year", _years_in(filters.years, reader)) if filters.years else None,
+        lang=_any("lang", _known_languages(filters.langs, reader)),
     )
 
 
@@ -63,6 +71,19 @@ def _known_formats(formats: tuple[str, ...], reader) -> tuple[str, ...] | None:
         if name not in known:
             raise BadQuery(f"type: no format {name!r}; formats are {', '.join(known)}.")
     return formats
+
+
+def _known_languages(langs: tuple[str, ...], reader) -> tuple[str, ...] | None:
+    """The languages asked for; BadQuery for one that is no language at all (a
+    language the index does not hold simply matches nothing)."""
+    if not langs:
+        return None
+    indexed = {term_text(t) for t in reader.lexicon("lang")}
+    for code in langs:
+        if code not in indexed and code not in LANGUAGES:
+            known = ", ".join(sorted(indexed)) or "none yet"
+            raise BadQuery(f"lang: no language {code!r}; this index holds {known}.")
+    return langs
 
 
 def _years_in(spans: tuple[tuple[int, int], ...], reader) -> list[str]:

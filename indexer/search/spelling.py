@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from ..analysis import ANALYZER, WORD_RE, analyze, fold, stem
+import numpy as np
+
+from ..analysis import WORD_RE, analyze, fold, index_spans, is_cjk, normalize, stem, word_term
+from ..languages import DEFAULT
 from ..schema import SEARCH_FIELDS, term_text
+from .alternatives import languages_in
+from .evaluate import vectors_for
+from .weights import K1, B
 
 # Operators, field names and patterns are not words to correct.
 _SKIP_AFTER = re.compile(r"[*?~:]")
@@ -17,11 +24,21 @@ MAX_WORDS = 10
 MAX_UNKNOWN = 3
 
 
-def known(word: str, reader) -> bool:
-    """True if a searchable field holds every term the word stands for."""
-    return all(
-        any(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
-        for term in analyze(word, mode="query")
+def known(word: str, reader, langs: tuple[str, ...] = (DEFAULT,)) -> bool:
+    """True if, in one of `langs`, a searchable field holds every term the word
+    stands for."""
+    return bool(known_in(word, reader, langs))
+
+
+def known_in(word: str, reader, langs: tuple[str, ...]) -> tuple[str, ...]:
+    """The languages of `langs` in which the index knows the word."""
+    return tuple(
+        lang
+        for lang in langs
+        if all(
+            any(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
+            for term in analyze(word, mode="query", lang=lang)
+        )
     )
 
 
@@ -47,58 +64,86 @@ def _other_spellings(word: str):
                 yield word[: -len(ending)] + other
 
 
-def correct(word: str, searcher) -> str | None:
-    """The word in the other English spelling if the index has it, else the
-    commonest indexed word within one or two edits of `word`, or None."""
+def correct(word: str, searcher, langs: tuple[str, ...] = (DEFAULT,)) -> str | None:
+    """The word in the other English spelling if the index has it, else the commonest
+    word within one or two edits of `word` in the passages of the first of `langs`
+    (the query's own language first) that has one, or None. A correction always
+    comes from passages in the language it is searched in: never an English word
+    for a Russian one."""
     folded = fold(word)
-    if len(folded) < 3 or not folded.isalpha():
+    if len(folded) < 3 or not folded.isalpha() or is_cjk(word):
         return None
     reader = searcher.reader()
-    for other in _other_spellings(folded):
-        if known(other, reader):
-            return surface_form(stem(other), searcher)
-    target = stem(folded)
+    if DEFAULT in langs:
+        for other in _other_spellings(folded):
+            if known(other, reader):
+                return surface_form(stem(other), searcher)
     for distance in (1, 2) if len(folded) > 4 else (1,):
-        found = [term_text(w) for w in reader.terms_within("body", target, distance, prefix=1)]
-        found = [w for w in found if w != target]
-        if found:
-            best = max(found, key=lambda w: (reader.doc_frequency("body", w), w))
-            return surface_form(best, searcher)
+        for lang in langs:
+            target = word_term(normalize(word), lang)
+            found = reader.terms_within("body", target, distance, prefix=1)
+            found = [w for w in map(term_text, found) if w != target]
+            if len(langs) > 1:
+                found = [w for w in found if _first_in(searcher, w, lang) is not None]
+            if found:
+                best = max(found, key=lambda w: (reader.doc_frequency("body", w), w))
+                return surface_form(best, searcher, lang)
     return None
 
 
-def surface_form(term: str, searcher) -> str | None:
-    """A word as written in a passage holding the stem `term`."""
-    reader = searcher.reader()
-    if ("body", term) not in reader:
+def surface_form(term: str, searcher, lang: str = DEFAULT) -> str | None:
+    """A word as written in a passage in `lang` holding the term `term`."""
+    docnum = _first_in(searcher, term, lang)
+    if docnum is None:
         return None
     # The first passage holding it will do: no need to score them all.
-    text = searcher.stored_fields(reader.first_id("body", term))["body"]
-    for t in ANALYZER(text, chars=True):
-        if t.text == term:
-            return text[t.startchar : t.endchar].lower()
+    text = searcher.stored_fields(docnum)["body"]
+    for found, _pos, start, end in index_spans(text, lang):
+        if found == term:
+            return text[start:end].lower()
     return None
+
+
+def _first_in(searcher, term: str, lang: str) -> int | None:
+    """The first passage in `lang` holding `term` in its body, or None."""
+    vectors = vectors_for(searcher, K1, B)
+    ids, _ = vectors.postings("body", term)
+    if not len(ids):
+        return None
+    if len(languages_in(searcher.reader())) > 1:
+        ids = np.intersect1d(ids, vectors.postings("lang", lang)[0], assume_unique=True)
+    return int(ids[0]) if len(ids) else None
 
 
 def suggest(text: str, searcher) -> str | None:
     """The query with each unknown word replaced by its correction, or None
-    (always for queries of over MAX_WORDS words or MAX_UNKNOWN unknown words)."""
+    (always for queries of over MAX_WORDS words or MAX_UNKNOWN unknown words).
+    Corrections come from the query's own language: the one that knows most of
+    its other words, else any of the index's (English first)."""
     words = list(WORD_RE.finditer(text))
     if len(words) > MAX_WORDS:
         return None
+    reader = searcher.reader()
+    langs = languages_in(reader)
     unknown = []
+    votes: Counter[str] = Counter()
     for match in words:
         word = match.group()
         after = text[match.end() : match.end() + 1]
-        if word in _OPERATORS or _SKIP_AFTER.match(after) or known(word, searcher.reader()):
+        if word in _OPERATORS or _SKIP_AFTER.match(after):
             continue
-        unknown.append(match)
+        knowing = known_in(word, reader, langs)
+        if knowing:
+            votes.update(knowing)
+        else:
+            unknown.append(match)
     if len(unknown) > MAX_UNKNOWN:
         return None
+    ordered = tuple(sorted(langs, key=lambda lang: -votes[lang]))  # stable: index order
     out, cursor, changed = [], 0, False
     for match in unknown:
         word = match.group()
-        fix = correct(word, searcher)
+        fix = correct(word, searcher, ordered)
         if fix is None:
             continue
         out.append(text[cursor : match.start()])

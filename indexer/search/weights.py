@@ -17,6 +17,7 @@ FIELD_BOOSTS = {"body": 1.0, "title": 0.5, "section": 0.5}
 # 1.0: a word's fields add up (BM25F-style) instead of the best field counting alone.
 FIELD_TIE = 1.0
 STOP_BOOST = 0.2  # stop words are indexed for exact phrases but say little
+# English's; a query uses its index's languages' (alternatives.stop_set).
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS)
 # A word typed n times weighs (k3 + 1) n / (k3 + n): more than once, as a long
 # question repeats what matters, but less than n times; 8 is Okapi's k3.

@@ -16,10 +16,11 @@ from collections.abc import Callable
 import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDAnalyzer
-from whoosh.fields import ID, UnknownFieldError
+from whoosh.fields import ID, TEXT, UnknownFieldError
 from whoosh.writing import PostingPool, SegmentWriter
 
 from ..analysis import ANALYZER, index_terms
+from ..languages import DEFAULT
 from .codec import PackCodec, pack_fields
 from .inversion import GAP
 
@@ -38,7 +39,7 @@ class PackWriter(SegmentWriter):
         self._names: dict[tuple, list[str]] = {}
         # Each fast field's last value and its terms: consecutive passages share
         # their document's title and their section's heading.
-        self._last: dict[str, tuple[str, tuple[list[str], list[int]]]] = {}
+        self._last: dict[str, tuple[tuple[str, str], tuple[list[str], list[int]]]] = {}
         self._fast = {
             name
             for name, field in self.schema.items()
@@ -71,7 +72,9 @@ class PackWriter(SegmentWriter):
                 if value is None:
                     continue
                 field = schema[name]
-                length = self._index_field(name, field, value, docnum) if field.indexed else 0
+                length = (
+                    self._index_field(name, field, value, docnum, fields) if field.indexed else 0
+                )
                 stored = fields.get(f"_stored_{name}", value)
                 perdoc.add_field(name, field, stored if field.stored else None, length)
                 if field.column_type and stored is not None:
@@ -95,16 +98,18 @@ class PackWriter(SegmentWriter):
         self._names[tuple(fields)] = names
         return names
 
-    def _index_field(self, name: str, field, value, docnum: int) -> int:
-        """Buffer a field's postings; return its length (0 if not scorable)."""
+    def _index_field(self, name: str, field, value, docnum: int, fields=None) -> int:
+        """Buffer a field's postings, text analysed in the document's `lang` (or its
+        `_lang_NAME`); return its length (0 if not scorable)."""
         buffer = self.fieldwriter.buffer(name, field)
         if name in self._fast:
+            lang = _language(name, fields) if fields else DEFAULT
             last = self._last.get(name)
-            if last is not None and last[0] == value:
+            if last is not None and last[0] == (value, lang):
                 words, positions = last[1]  # the passage before's title or section
             else:
-                words, positions = index_terms(value)
-                self._last[name] = (value, (words, positions))
+                words, positions = index_terms(value, lang)
+                self._last[name] = ((value, lang), (words, positions))
             buffer.add_tokens(docnum, words, positions)
             self._occurrences += len(words)
             return len(words) if field.scorable else 0
@@ -113,7 +118,11 @@ class PackWriter(SegmentWriter):
             buffer.add_posting(value.encode("utf-8"), docnum, 1.0)
             return 1 if field.scorable else 0
         length = 0
-        for text, freq, weight, encoded in field.index(value):
+        if isinstance(field, TEXT):
+            analysed = field.index(value, lang=_language(name, fields) if fields else DEFAULT)
+        else:
+            analysed = field.index(value)
+        for text, freq, weight, encoded in analysed:
             positions = field.format.decode_positions(encoded) if buffer.positional else None
             buffer.add_posting(text, docnum, weight, positions)
             length += freq
@@ -204,12 +213,16 @@ class PackWriter(SegmentWriter):
         self._added = True
 
     def copy_documents(
-        self, reader, docnums: list[int], changes: dict[str, Callable[[dict], object]]
+        self,
+        reader,
+        docnums: list[int],
+        changes: dict[str, Callable[[dict], object]],
+        lang: str = DEFAULT,
     ) -> None:
         """Add copies of the documents `docnums` of the pack segment `reader`, with
         each field of `changes` set anew from the old stored fields (a moved file's
         id, doc and folders); every other field's postings are copied as arrays,
-        not analysed again."""
+        not analysed again. A changed text field is analysed in `lang`."""
         pack = pack_fields(reader)
         if pack is None:
             raise ValueError("only pack segments are copied without analysis")
@@ -238,7 +251,9 @@ class PackWriter(SegmentWriter):
                     value = changes[name](stored)
                     if value is None:
                         continue
-                    length = self._index_field(name, field, value, docnum) if field.indexed else 0
+                    indexed = field.indexed
+                    given = {"lang": lang}
+                    length = self._index_field(name, field, value, docnum, given) if indexed else 0
                     perdoc.add_field(name, field, value if field.stored else None, length)
                     continue
                 length = int(lengths[name][old]) if name in lengths else 0
@@ -277,3 +292,8 @@ class PackWriter(SegmentWriter):
             keep = new[docs] >= 0
             weights = field.weights if field.weights is not None else np.ones(len(docs))
             buffer.add_chunk(ids[per_posting[keep]], new[docs[keep]], weights[keep])
+
+
+def _language(name: str, fields: dict) -> str:
+    """The language a document's field is analysed in: `_lang_NAME`, else `lang`."""
+    return fields.get("_lang_" + name) or fields.get("lang") or DEFAULT

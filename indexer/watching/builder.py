@@ -20,7 +20,8 @@ from ..processes import die_with_parent
 from ..readers.ocr import OcrSettings
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload([__name__])  # each child starts with the indexer loaded
+# Each child starts with the indexer and the language model loaded.
+_CONTEXT.set_forkserver_preload([__name__, f"{__package__}.warm"])
 POLL = 0.2  # seconds between checks for a stop request while a build runs
 
 
