@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.build.cluster import LOCAL_BELOW
+from indexer.build.cluster import LOCAL_BELOW, OCR_LOCAL_BELOW
 from indexer.build.run import build_index
 from indexer.index import generations
 from indexer.index.meta import read_meta
@@ -349,3 +349,30 @@ def test_status_shows_a_cluster_build_in_progress(demo_index: Path, tmp_path: Pa
     finally:
         progress.close()
     assert collect(root).progress is None and not collect(root).building
+
+
+SCANNED_WORDS = ("anchor", "beacon", "cargo")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="./run.sh test installs Tesseract")
+def test_scanned_pages_are_read_by_the_cluster(cluster: DaskCluster, tmp_path: Path):
+    from tests.makers.scans import scan_pdf, text_pdf
+
+    assert len(SCANNED_WORDS) >= OCR_LOCAL_BELOW  # enough pages to go to the cluster
+    source = tmp_path / "source"
+    source.mkdir()
+    lines = [[f"The harbour keeper saw the {word} at dawn."] for word in SCANNED_WORDS]
+    (source / "log.pdf").write_bytes(scan_pdf(text_pdf(lines)))
+    root = tmp_path / "index"
+    build = start_index(source, root, "--cluster", cluster.address, "--ocr-lang", "eng")
+    cluster.worker_running("seedsearch-ocr-")  # the pages are read by the workers
+    out, err = build.communicate(timeout=300)
+    assert build.returncode == 0, err
+    assert f"{len(SCANNED_WORDS)} pages read by OCR" in out, out
+    engine = Engine(root)
+    try:
+        for page, word in enumerate(SCANNED_WORDS, 1):
+            [hit] = engine.search(Query(text=word)).hits
+            assert (hit.doc, hit.page) == ("log.pdf", page)
+    finally:
+        engine.close()

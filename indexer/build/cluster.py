@@ -40,8 +40,10 @@ from ..analysis import ANALYZER_VERSION
 from ..errors import BuildError
 from ..index.meta import FORMAT_VERSION
 from ..readers import LIMIT_ENV
+from ..readers.ocr import OcrSettings, OcrUnavailable, PageText, check
 from ..storage.writer import PackWriter
 from .documents import Scans, Tally, add_files
+from .ocr import Job, read_file_pages
 from .plan import Plan
 
 BATCH_FILES = 100  # files per task at most: a task costs a few milliseconds of overhead
@@ -54,6 +56,9 @@ WORKER_WAIT = 10.0  # seconds to wait for a first worker to join
 NO_WORKERS_SECONDS = 60.0  # a cluster without workers this long fails the build
 POLL = 1.0  # seconds between looks at the cluster while tasks run
 RETRIES = 1  # a task that raised (a network share's hiccup) is run once more
+OCR_LOCAL_BELOW = 2  # scanned pages read here: one page gains nothing from a cluster
+OCR_PAGES = 4  # pages of one file per OCR task: its file is read once for them
+OCR_IN_FLIGHT = 2  # OCR tasks per worker thread at once: the next waits as one ends
 CHECK_FILE = ".cluster-check"
 # [tcp|tls|ws|wss://]HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 one
 ADDRESS = re.compile(r"(?:(?:tcp|tls|wss?)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:@\[\]]+):\d{1,5}")
@@ -126,6 +131,55 @@ class ClusterFiles:
                 _absorb(tally, result.tally)
             segments = run.merge([s for r in results for s in r.segments])
         writer.adopt(segments)
+
+    def takes_pages(self, jobs: list[Job]) -> bool:
+        """Whether the cluster reads these scanned pages: a page costs seconds of
+        OCR, connecting to the cluster a fraction of one, so any two pages or more."""
+        return len(jobs) >= OCR_LOCAL_BELOW
+
+    def read_pages(
+        self,
+        source: Path,
+        root: Path,
+        jobs: list[Job],
+        settings: OcrSettings,
+        done: Callable[[Job, PageText | None], None],
+        more: Callable[[], bool],
+    ) -> None:
+        """build.ocr.read_pages on the cluster: the pages read by tasks, a few of one
+        file each; `done(job, text)` as each task returns, new tasks only while `more()`."""
+        source = source.absolute()
+        jobs = [Job(job.path.absolute(), job.doc, job.sha, job.page) for job in jobs]
+        with _client(self.address) as client:
+            files = [(job.path, job.doc) for job in jobs]
+            threads = _check(client, self.address, source, root.absolute(), files)
+            _check_ocr(client, settings)
+            self._seen(self.address, tuple(sorted(threads)))
+            run = _Run(client, self.address, root.absolute(), self._seen)
+            run.pages(_page_tasks(jobs), settings, done, more, sum(threads.values()))
+
+
+def _page_tasks(jobs: list[Job]) -> list[list[Job]]:
+    """Consecutive pages of one file, OCR_PAGES at most a task, in the jobs' order."""
+    tasks: list[list[Job]] = []
+    for job in jobs:
+        if tasks and tasks[-1][0].path == job.path and len(tasks[-1]) < OCR_PAGES:
+            tasks[-1].append(job)
+        else:
+            tasks.append([job])
+    return tasks
+
+
+def _check_ocr(client, settings: OcrSettings) -> None:
+    """BuildError unless every worker has Tesseract and the languages asked for."""
+    for worker, problem in sorted(_on_all(client, _ocr_problem, settings.langs)):
+        if isinstance(problem, BaseException):
+            problem = _reason(problem)
+        if problem:
+            raise BuildError(
+                f"The Dask worker {worker} cannot read scanned pages: {problem}. "
+                "The text without OCR is published; the scanned pages wait."
+            )
 
 
 # -- on the machine that builds --------------------------------------------------------
@@ -354,6 +408,44 @@ class _Run:
             out += by_group.get(number, [s for s, _ in group])
         return out
 
+    def pages(
+        self,
+        tasks: list[list[Job]],
+        settings: OcrSettings,
+        done: Callable[[Job, PageText | None], None],
+        more: Callable[[], bool],
+        threads: int,
+    ) -> None:
+        """Each task of pages read on the cluster, OCR_IN_FLIGHT per thread at once,
+        new ones only while `more()`; `done` for each page as its task returns."""
+        queue = iter(enumerate(tasks))
+        pending: dict = {}
+        limit = max(1, threads) * OCR_IN_FLIGHT
+
+        def submit() -> None:
+            while len(pending) < limit and more():
+                item = next(queue, None)
+                if item is None:
+                    return
+                number, task = item
+                future = self.client.submit(
+                    read_page_task,
+                    task,
+                    settings,
+                    key=f"seedsearch-ocr-{self.token}-{number}",
+                    retries=RETRIES,
+                )
+                pending[future] = task
+
+        def finished(future, texts: list) -> None:
+            for job, text in zip(pending.pop(future), texts, strict=True):
+                done(job, text)
+            submit()
+
+        submit()
+        while pending:
+            self._wait(dict.fromkeys(pending, None), finished, lambda f: _pages_named(pending[f]))
+
     def _wait(self, futures: dict, done, what) -> dict:
         """Every future's Written result; `done(future, result)` as each arrives.
         BuildError if a task fails for good or the cluster goes away."""
@@ -423,6 +515,11 @@ class _Run:
         return alone_since if alone_since is not None else now
 
 
+def _pages_named(task: list[Job]) -> str:
+    pages = ", ".join(str(job.page) for job in task)
+    return f"{task[0].doc}, page{'s' if len(task) > 1 else ''} {pages}"
+
+
 def _files_named(files: list[tuple[Path, str]]) -> str:
     first = files[0][1]
     return first if len(files) == 1 else f"{len(files)} files from {first}"
@@ -475,6 +572,20 @@ def _look(
     except OSError as exc:
         return f"cannot write in the index folder {os.path.dirname(index_dir)} ({exc.strerror})"
     return ""
+
+
+def _ocr_problem(langs: str) -> str:
+    """On a worker: "" when Tesseract and `langs` are installed, else what is missing."""
+    try:
+        check(langs)
+    except OcrUnavailable as exc:
+        return str(exc)
+    return ""
+
+
+def read_page_task(jobs: list[Job], settings: OcrSettings) -> bytes:
+    """On a worker: the pages `jobs` of one file read by OCR; their texts, pickled."""
+    return pickle.dumps(read_file_pages(jobs, settings))
 
 
 def read_batch(

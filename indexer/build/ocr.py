@@ -118,6 +118,14 @@ def _serve(builder: int, settings: OcrSettings, conn: Connection) -> None:
         conn.close()
 
 
+def read_file_pages(jobs: list[Job], settings: OcrSettings) -> list[PageText | None]:
+    """Jobs of one file, read here: each page's text, or None when the file no longer
+    has the content it was planned with (a cluster's task; see build/cluster.py)."""
+    data = _read(jobs[0].path)
+    sha = content_hash(data)
+    return [_page_text(job, data, settings) if sha == job.sha else None for job in jobs]
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()

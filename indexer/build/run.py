@@ -363,7 +363,11 @@ def _read_scans(
     def more() -> bool:
         return deadline is None or time.monotonic() < deadline
 
-    read_pages(jobs, build.ocr, build.procs, done, more)
+    cluster = build.cluster
+    if cluster is not None and cluster.takes_pages(jobs):
+        cluster.read_pages(build.source, build.root, jobs, build.ocr, done, more)
+    else:
+        read_pages(jobs, build.ocr, build.procs, done, more)
     if fresh:
         report = _build_locked(build, False, None, replace(report, ocr_pages=read))
     return replace(report, ocr_pages=read)
