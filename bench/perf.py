@@ -131,7 +131,7 @@ def index_path(system: str, copies: int) -> Path:
 
 def seedsearch_index_ok(path: Path) -> bool:
     """True if `path` holds an index this version of seedsearch can open."""
-    code = "import sys; from indexer.search import Engine; Engine(sys.argv[1]).health()"
+    code = "import sys; from indexer.search.engine import Engine; Engine(sys.argv[1]).health()"
     return subprocess.run([str(PYTHON), "-c", code, str(path)], capture_output=True).returncode == 0
 
 

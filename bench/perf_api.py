@@ -24,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
 import psutil
 
 from bench import kjv, perf_http, perf_profile, trees
-from bench.perf import PYTHON, ROOT, WORK, code_version, log
+from bench.perf import PYTHON, ROOT, WORK, code_version, index_path, log
 from bench.perf_queries import query_mix, warmup_mix
 from bench.perf_workers import ensure_index
 
@@ -158,6 +159,46 @@ def in_process(args: argparse.Namespace, index: Path, against: dict[str, Path]) 
     return micros
 
 
+def steps(here: InProcess) -> dict[str, float]:
+    """Where a request's CPU goes, in µs per request over the same URLs: each step timed
+    where the engine calls it (the timers add about a microsecond per call)."""
+    from indexer.search import engine as module
+
+    spent: Counter[str] = Counter()
+    wrapped = [
+        (module.Engine, "search", "Engine.search"),
+        (module, "parse", "parse the query"),
+        (module, "rank", "rank"),
+        (module, "suggest", "spelling suggestion"),
+        (module.Engine, "_hit", "build each hit (stored fields, highlight, link)"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in wrapped]
+    for owner, name, label in wrapped:
+        setattr(owner, name, _timer(getattr(owner, name), label, spent))
+    try:
+        total = here.run(hello=False)["seedsearch"]
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    per_request = {label: seconds / IN_PROCESS_REQUESTS * 1e6 for label, seconds in spent.items()}
+    search = per_request.pop("Engine.search")
+    out = {"the web layer (Flask, parameters, JSON, headers)": total - search}
+    out |= per_request
+    out["the rest of Engine.search"] = search - sum(per_request.values())
+    return out
+
+
+def _timer(function, label: str, spent: Counter):
+    def timed(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - started
+
+    return timed
+
+
 def _in_process_elsewhere(tree: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="perf-api-") as tmp:
         out = Path(tmp) / "run.json"
@@ -171,6 +212,13 @@ def _in_process_elsewhere(tree: Path) -> dict[str, float]:
 def in_process_table(micros: dict[str, list[float]]) -> str:
     lines = ["| app, called in-process | CPU µs per request (median) |", "|---|---:|"]
     lines += [f"| {name} | {statistics.median(m):,.0f} |" for name, m in micros.items()]
+    return "\n".join(lines)
+
+
+def steps_table(split: dict[str, float]) -> str:
+    total = sum(split.values())
+    lines = ["| step of a request (this checkout) | CPU µs | share |", "|---|---:|---:|"]
+    lines += [f"| {step} | {us:,.0f} | {us / total:.0%} |" for step, us in split.items()]
     return "\n".join(lines)
 
 
@@ -206,10 +254,11 @@ def main() -> None:
     args = parser.parse_args()
     if not PYTHON.exists():
         sys.exit("Run ./run.sh test first (it sets up .venv).")
-    index = ensure_index(kjv.corpus(WORK, 1).path)
-    if args.one_pass:
-        args.one_pass.write_text(json.dumps(InProcess(index).run(hello=False)))
+    if args.one_pass:  # the index is there: the process that started this one made it
+        one_pass = InProcess(index_path("seedsearch", 1)).run(hello=False)
+        args.one_pass.write_text(json.dumps(one_pass))
         return
+    index = ensure_index(kjv.corpus(WORK, 1).path)
     with tempfile.TemporaryDirectory(prefix="perf-api-") as tmp:
         against = {}
         if args.against:
@@ -218,7 +267,8 @@ def main() -> None:
         result = {"code": code_version(), "against": args.against}
         if args.in_process:
             result["in_process"] = micros = in_process(args, index, against)
-            report = in_process_table(micros)
+            result["steps"] = split = steps(InProcess(index))
+            report = in_process_table(micros) + "\n\n" + steps_table(split)
         else:
             result["runs"] = runs = measure(args, index, against)
             report = table(runs)
