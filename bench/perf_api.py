@@ -60,13 +60,25 @@ def measure(args: argparse.Namespace, index: Path, against: dict[str, Path]) -> 
             logfile = WORK / "logs" / f"api-{name.replace(' ', '-')}.log"
             with perf_http.serving(system, index, logfile, env) as server:
                 perf_http.wrk(server, "api", warm, script, 2, 1)  # both workers warm
+                before = _workers_cpu(server)
                 r = perf_http.wrk(server, "api", queries, script, args.seconds, 1)
-            runs[name].append(asdict(r))
+                cpu_us = (_workers_cpu(server) - before) / max(r.requests, 1) * 1e6
+            runs[name].append({**asdict(r), "worker_cpu_us": cpu_us})
             log(
                 f"{name} (run {n + 1}/{args.runs}): {r.rps:,.0f} req/s, "
-                f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
+                f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, "
+                f"{cpu_us:,.0f} µs of worker CPU per request"
             )
     return runs
+
+
+def _workers_cpu(server: perf_http.Server) -> float:
+    """CPU seconds the server's workers have used so far (user + system)."""
+    total = 0.0
+    for worker in psutil.Process(server.pid).children():
+        times = worker.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def mixes() -> tuple[list[str], list[str]]:
@@ -227,8 +239,9 @@ def table(runs: dict[str, list[dict]]) -> str:
         return statistics.median(r[key] for r in runs[name])
 
     lines = [
-        "| server | req/s | p50 ms | p99 ms | max ms | non-2xx / errors | share of hello's req/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | req/s | p50 ms | p99 ms | max ms | non-2xx / errors | worker CPU µs per "
+        "request | share of hello's req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, rs in runs.items():
         errors = sum(r["status_errors"] + r["socket_errors"] for r in rs)
@@ -237,7 +250,8 @@ def table(runs: dict[str, list[dict]]) -> str:
         share += f" ({', '.join(f'{x:.0%}' for x in shares)})" if share else ""
         lines.append(
             f"| {name} | {med(name, 'rps'):,.0f} | {med(name, 'p50_ms'):.1f} "
-            f"| {med(name, 'p99_ms'):.1f} | {med(name, 'max_ms'):.0f} | {errors} | {share} |"
+            f"| {med(name, 'p99_ms'):.1f} | {med(name, 'max_ms'):.0f} | {errors} "
+            f"| {med(name, 'worker_cpu_us'):,.0f} | {share} |"
         )
     return "\n".join(lines)
 
