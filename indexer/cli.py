@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .build.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, FileLimits, describe_bytes
 from .build.run import build_index
 from .errors import BadQuery, SeedsearchError
 from .index.status import Count, Status, collect
@@ -21,6 +22,8 @@ from .settings import (
     CLUSTER_ENV,
     DEFAULT_INDEX,
     DEFAULT_SOURCE,
+    FILE_MEMORY_ENV,
+    FILE_TIMEOUT_ENV,
     INDEX_ENV,
     OCR_LANG_ENV,
     OCR_TIMEOUT_ENV,
@@ -86,6 +89,49 @@ def ocr_lines(report: BuildReport, settings: OcrSettings) -> list[str]:
     return [f"{pages} still to read by OCR (`seedsearch index` or the watcher goes on)"]
 
 
+class ByteSize(click.ParamType):
+    """A size such as 2GB, 512MB or 1.5G (binary units); a plain number is MB."""
+
+    name = "size"
+    UNITS = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    MINIMUM = 16 << 20
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([bkmgt]?)(?:i?b)?\s*", str(value), re.I)
+        if match is None:
+            self.fail(f"{value!r} is not a size such as 2GB or 500MB.", param, ctx)
+        size = int(float(match[1]) * self.UNITS[match[2].lower()])
+        if size < self.MINIMUM:
+            self.fail(f"{value!r} is less than {describe_bytes(self.MINIMUM)}.", param, ctx)
+        return size
+
+
+def limit_options(command):
+    """--file-timeout and --file-memory, the limits each file is read within."""
+    command = click.option(
+        "--file-memory",
+        type=ByteSize(),
+        default=describe_bytes(DEFAULT_MEMORY).replace(" ", ""),
+        envvar=FILE_MEMORY_ENV,
+        show_default=True,
+        metavar="SIZE",
+        help="Memory reading one file may take; a file that needs more is skipped "
+        f"(env {FILE_MEMORY_ENV}).",
+    )(command)
+    return click.option(
+        "--file-timeout",
+        type=click.FloatRange(min=0.1),
+        default=DEFAULT_SECONDS,
+        envvar=FILE_TIMEOUT_ENV,
+        show_default=True,
+        metavar="SECONDS",
+        help=f"Time reading one file may take; a file that takes longer is skipped "
+        f"(env {FILE_TIMEOUT_ENV}).",
+    )(command)
+
+
 class QueryProblem(click.ClickException):
     """A query that cannot be run: a usage error, exit status 2."""
 
@@ -129,35 +175,62 @@ cluster_option = click.option(
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option("--strict", is_flag=True, help="Fail (index untouched) on any warning.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Read again the files that failed before, changed or not.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Files read at once, each in its own process  [default: one per CPU]",
+)
 @click.option("--watch", is_flag=True, help="Then keep indexing changes until stopped.")
 @poll_option
 @ocr_options
 @cluster_option
+@limit_options
 def index_command(
     source: Path,
     index_dir: Path,
     full: bool,
     strict: bool,
     quiet: bool,
+    retry_failed: bool,
+    jobs: int | None,
     watch: bool,
     poll: float | None,
     no_ocr: bool,
     ocr_lang: str | None,
     ocr_timeout: float | None,
     cluster: str | None,
+    file_timeout: float,
+    file_memory: int,
 ) -> None:
     """Index the documents in SOURCE into INDEX, atomically; then read scanned
     pages and images by OCR, publishing their text as it comes."""
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
     ocr = ocr_settings(no_ocr, ocr_lang, ocr_timeout)
+    limits = FileLimits(file_timeout, file_memory)
     if watch:
         # Imported here: watchdog and the fork server need not slow every other command.
         from .watching.loop import WatchOptions
         from .watching.run import run_watcher
 
         options = WatchOptions(
-            source, index_dir, poll=poll, full=full, strict=strict, ocr=ocr, cluster=cluster
+            source,
+            index_dir,
+            poll=poll,
+            full=full,
+            strict=strict,
+            ocr=ocr,
+            cluster=cluster,
+            limits=limits,
+            retry_failed=retry_failed,
+            jobs=jobs,
         )
         try:
             run_watcher(options, quiet)
@@ -176,6 +249,9 @@ def index_command(
             ocr=ocr,
             ocr_progress=pages.show if show_bar else None,
             cluster=cluster,
+            procs=jobs,
+            limits=limits,
+            retry_failed=retry_failed,
         )
     except SeedsearchError as exc:
         raise fail(exc) from None
@@ -192,6 +268,17 @@ def index_command(
             click.echo(f"  {line}")
         if report.cluster:
             click.echo(f"  files read on the Dask cluster at {report.cluster}")
+        if report.kept_failures:
+            click.echo(kept_failures_note(report.kept_failures))
+
+
+def kept_failures_note(count: int) -> str:
+    """What a build says of the files it did not try again."""
+    files, were = ("file", "was") if count == 1 else ("files", "were")
+    return (
+        f"{count} {files} that failed before, unchanged since, {were} not read again "
+        "(`seedsearch index --retry-failed` reads them again)."
+    )
 
 
 class _Bar:

@@ -10,6 +10,31 @@ DOCUMENT_PATH = "/doc/"  # where the web app shows a document; hits link into it
 
 
 @dataclass(frozen=True)
+class FileStat:
+    """What `stat` says of a file: enough to tell that it has not changed without
+    opening it (size, modification time, inode), and its status change time, which
+    a change of permissions moves too."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    ctime_ns: int = 0
+
+    @classmethod
+    def of(cls, st) -> FileStat:
+        """From an os.stat_result."""
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+    def same_content(self, other: FileStat | None) -> bool:
+        """Whether the file can be taken to hold what it held: size, mtime and inode agree."""
+        return other is not None and (self.size, self.mtime_ns, self.inode) == (
+            other.size,
+            other.mtime_ns,
+            other.inode,
+        )
+
+
+@dataclass(frozen=True)
 class Block:
     """A heading (level 1-6) or a paragraph (level 0) of a document's text."""
 
@@ -375,6 +400,7 @@ class BuildReport:
     ocr_waiting: int = 0  # scanned pages still waiting for OCR when it ended
     ocr_problem: str = ""  # why OCR could not run (Tesseract or a language missing)
     cluster: str = ""  # the Dask scheduler whose workers read the files; "" for this machine
+    kept_failures: int = 0  # of `skipped`, files that failed before and were not read again
 
     def summary(self) -> str:
         moved = f"{self.moved} moved, " if self.moved else ""

@@ -11,3 +11,5 @@ DEFAULT_SOURCE = "seeds"  # the folder of documents, relative to where seedsearc
 DEFAULT_INDEX = "index"  # the index folder
 OCR_LANG_ENV = ENV_PREFIX + "OCR_LANG"  # Tesseract languages, "eng+rus"
 OCR_TIMEOUT_ENV = ENV_PREFIX + "OCR_TIMEOUT"  # seconds one page may take
+FILE_TIMEOUT_ENV = ENV_PREFIX + "FILE_TIMEOUT"  # seconds one file's reading may take
+FILE_MEMORY_ENV = ENV_PREFIX + "FILE_MEMORY"  # memory one file's reading may take ("2GB")

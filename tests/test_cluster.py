@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,9 +123,12 @@ def answers(root: Path) -> dict[str, tuple[int, list[tuple[float, str]]]]:
 
 
 def recorded(root: Path):
-    """The served generation's documents and skipped files, and its build record."""
+    """The served generation's documents and skipped files, and its build record.
+    A file's mtime is recorded only once it is old enough to trust, which depends on
+    when each build read it: it is left out of the comparison."""
     meta = read_meta(generations.current_dir(root))
-    return meta.documents, meta.skipped, meta.build
+    documents = {doc: replace(d, mtime_ns=0) for doc, d in meta.documents.items()}
+    return documents, meta.skipped, meta.build
 
 
 def assert_same_index(clustered: Path, local: Path) -> None:
@@ -195,7 +199,9 @@ def test_a_worker_killed_mid_build_loses_nothing(cluster: DaskCluster, tmp_path:
     progress = collect(clustered).progress  # what `seedsearch status` shows meanwhile
     assert progress is not None and progress.cluster == cluster.address
     assert victim in progress.workers and len(progress.workers) == 2
-    assert progress.total == len(find_files(source)) and progress.done < progress.total
+    # Every file found is to read, but generated/large.txt: over its cap, it is skipped
+    # by its size alone.
+    assert progress.total == len(find_files(source)) - 1 and progress.done < progress.total
     cluster.kill_worker(victim)
     out, err = build.communicate(timeout=300)
     assert build.returncode == 0, err
@@ -239,7 +245,7 @@ def served_documents(root: Path) -> set[str]:
 
 
 def served_documents_of(source: Path) -> set[str]:
-    return {path.relative_to(source).as_posix() for path in find_files(source)}
+    return {f.doc for f in find_files(source)}
 
 
 def can_hide_folders() -> bool:

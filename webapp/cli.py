@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 
+from indexer.build.isolation import FileLimits
 from indexer.build.run import build_index
 from indexer.cli import (
     cli,
     cluster_option,
     fail,
     index_option,
+    limit_options,
     ocr_lines,
     ocr_options,
     ocr_settings,
@@ -69,6 +71,7 @@ def default_workers() -> int:
 @poll_option
 @ocr_options
 @cluster_option
+@limit_options
 def serve_command(
     index_dir: Path,
     source: Path,
@@ -83,19 +86,22 @@ def serve_command(
     ocr_lang: str | None,
     ocr_timeout: float | None,
     cluster: str | None,
+    file_timeout: float,
+    file_memory: int,
 ) -> None:
     """Serve the search page and API; index SOURCE first if INDEX has no index yet."""
     if poll is not None and not watch:
         raise click.UsageError("--poll needs --watch.")
     ocr = ocr_settings(no_ocr, ocr_lang, ocr_timeout)
-    ensure_index(index_dir, source, ocr, cluster)
+    limits = FileLimits(file_timeout, file_memory)
+    ensure_index(index_dir, source, ocr, limits, cluster)
     warn_if_exposed(host, index_dir)
     try:
         check_port(host, port)
     except PortUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if watch:  # before gunicorn forks its workers: builds never run in one
-        start_watching(index_dir, source, poll, ocr, cluster)
+        start_watching(index_dir, source, poll, ocr, limits, cluster)
     config = {"INDEX": str(index_dir), "SOURCE": str(source)}
     workers = workers or default_workers()
     where = f"http://{host}:{port}/"
@@ -137,7 +143,12 @@ def is_loopback(host: str) -> bool:
 
 
 def start_watching(
-    index_dir: Path, source: Path, poll: float | None, ocr: OcrSettings, cluster: str | None
+    index_dir: Path,
+    source: Path,
+    poll: float | None,
+    ocr: OcrSettings,
+    limits: FileLimits,
+    cluster: str | None,
 ) -> None:
     """Start the watcher process, unless another already keeps the index up to date."""
     other = read_state(index_dir)
@@ -151,11 +162,17 @@ def start_watching(
     from indexer.watching.loop import WatchOptions  # here: see indexer.cli's index command
     from indexer.watching.run import spawn_watcher
 
-    spawn_watcher(WatchOptions(source, index_dir, poll=poll, ocr=ocr, cluster=cluster))
+    spawn_watcher(
+        WatchOptions(source, index_dir, poll=poll, ocr=ocr, limits=limits, cluster=cluster)
+    )
 
 
 def ensure_index(
-    index_dir: Path, source: Path, ocr: OcrSettings, cluster: str | None = None
+    index_dir: Path,
+    source: Path,
+    ocr: OcrSettings,
+    limits: FileLimits,
+    cluster: str | None = None,
 ) -> None:
     """Build the index from `source` when `index_dir` has none yet. Scanned pages
     wait: OCR takes seconds a page, and serving must not wait for it."""
@@ -176,7 +193,9 @@ def ensure_index(
         )
     click.echo(f"No index at {index_dir} yet; indexing {source} ...", err=True)
     try:
-        report = build_index(source, index_dir, ocr=ocr, ocr_budget=0, cluster=cluster)
+        report = build_index(
+            source, index_dir, ocr=ocr, ocr_budget=0, limits=limits, cluster=cluster
+        )
     except SeedsearchError as exc:
         raise fail(exc) from None
     for warning in report.warnings:

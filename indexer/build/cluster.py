@@ -42,9 +42,8 @@ from ..index.meta import FORMAT_VERSION
 from ..readers import LIMIT_ENV
 from ..readers.ocr import OcrSettings, OcrUnavailable, PageText, check
 from ..storage.writer import PackWriter
-from .documents import Scans, Tally, add_files
+from .documents import FileResult, FileTask, Indexed, Scans, Skipped, add_passages, read_file
 from .ocr import Job, read_file_pages
-from .plan import Plan
 
 BATCH_FILES = 100  # files per task at most: a task costs a few milliseconds of overhead
 BATCH_BYTES = 256 << 20  # and at most this much source, unless one file is larger
@@ -71,64 +70,62 @@ class Batch:
     """Files one task reads, in source order."""
 
     number: int
-    files: list[tuple[Path, str]]
+    files: list[FileTask]
     size: int
 
 
 @dataclass(frozen=True)
 class Written:
-    """A task's result: its segments with their size on disk, and what it read."""
+    """A task's result: its segments with their size on disk, and what became of
+    each file it read."""
 
     segments: list[tuple[object, int]]  # (Whoosh segment, bytes)
-    tally: Tally | None = None
+    results: tuple[FileResult, ...] = ()
     error: str = ""  # a --strict warning: the build fails
 
 
 class ClusterFiles:
-    """Reads a build's files on the Dask cluster at `address`; `add` stands in for
-    documents.add_files, committing the workers' segments with the build's writer."""
+    """Reads a build's files on the Dask cluster at `address`, in place of the
+    reader pool: the workers write the passages as segments, and `read` commits
+    them with the build's writer. A worker reads its batch in its own process,
+    without the pool's per-file limits: a file that kills it fails its task, which
+    Dask runs again elsewhere, then the build (as KilledWorker)."""
 
     def __init__(self, address: str, seen: Seen | None = None) -> None:
         self.address = check_address(address)
         self._seen = seen or (lambda _address, _workers: None)
 
-    def takes(self, plan: Plan, update: bool) -> bool:
-        """Whether the cluster writes this build: every full build, and updates with
-        enough files that connecting to it costs less than reading them here."""
-        return not update or len(plan.changed) >= LOCAL_BELOW
+    def takes(self, files: int, update: bool) -> bool:
+        """Whether the cluster reads this build's `files` files: every full build, and
+        updates with enough files that connecting to it costs less than reading them
+        here."""
+        return not update or files >= LOCAL_BELOW
 
-    def add(
+    def read(
         self,
         writer: PackWriter,
         source: Path,
-        files: list[tuple[Path, str]],
+        files: list[FileTask],
         strict: bool,
-        tally: Tally,
-        tick: Callable[[], None],
-        replace: set[str] = frozenset(),
-        scans: Scans = None,
+        scans: Scans,
+        done: Callable[[FileResult], None],
     ) -> None:
-        """Index `files` on the cluster into `writer`'s index, deleting the old
-        passages of the documents in `replace`; `tick` once per file done. `scans`
-        finds what OCR read, in the index folder the workers share."""
+        """Index `files` on the cluster into new segments of `writer`'s index, which
+        `writer` adopts at the end; `done(result)` for each file as its batch ends
+        (the caller deletes there the old passages of a document read again).
+        `scans` finds what OCR read, in the index folder the workers share."""
         if not files:
             return
-        for _path, doc in files:
-            if doc in replace:  # read again, or unreadable now: its old passages go
-                writer.delete_by_term("doc", doc)
         # Absolute, not resolved: the workers see the folders by the same paths,
-        # not necessarily through the same links.
+        # not necessarily through the same links (find_files makes them so).
         index_dir = Path(writer.storage.folder).absolute()
         source = source.absolute()
-        files = [(path.absolute(), doc) for path, doc in files]
         with _client(self.address) as client:
             threads = _check(client, self.address, source, index_dir, files)
             self._seen(self.address, tuple(sorted(threads)))
             run = _Run(client, self.address, index_dir, self._seen)
             batches = make_batches(files, sum(threads.values()))
-            results = run.batches(batches, source, strict, scans, tick)
-            for result in results:
-                _absorb(tally, result.tally)
+            results = run.batches(batches, strict, scans, done)
             segments = run.merge([s for r in results for s in r.segments])
         writer.adopt(segments)
 
@@ -151,7 +148,7 @@ class ClusterFiles:
         source = source.absolute()
         jobs = [Job(job.path.absolute(), job.doc, job.sha, job.page) for job in jobs]
         with _client(self.address) as client:
-            files = [(job.path, job.doc) for job in jobs]
+            files = [FileTask(str(job.path), job.doc) for job in jobs]
             threads = _check(client, self.address, source, root.absolute(), files)
             _check_ocr(client, settings)
             self._seen(self.address, tuple(sorted(threads)))
@@ -201,16 +198,16 @@ def check_address(address: str) -> str:
     return address
 
 
-def make_batches(files: list[tuple[Path, str]], threads: int) -> list[Batch]:
+def make_batches(files: list[FileTask], threads: int) -> list[Batch]:
     """Consecutive files in batches: at most BATCH_FILES and BATCH_BYTES each, and
     at least BATCHES_PER_THREAD batches per worker thread while files last."""
     wanted = max(1, threads) * BATCHES_PER_THREAD
     per = max(1, min(BATCH_FILES, math.ceil(len(files) / wanted)))
     batches: list[Batch] = []
-    current: list[tuple[Path, str]] = []
+    current: list[FileTask] = []
     size = 0
     for item in files:
-        length = _size(item[0])
+        length = _size(item.path)
         if current and (len(current) >= per or size + length > BATCH_BYTES):
             batches.append(Batch(len(batches), current, size))
             current, size = [], 0
@@ -221,9 +218,9 @@ def make_batches(files: list[tuple[Path, str]], threads: int) -> list[Batch]:
     return batches
 
 
-def _size(path: Path) -> int:
+def _size(path: Path | str) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return 0
 
@@ -270,7 +267,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _check(
-    client, address: str, source: Path, index_dir: Path, files: list[tuple[Path, str]]
+    client, address: str, source: Path, index_dir: Path, files: list[FileTask]
 ) -> dict[str, int]:
     """The cluster's workers and their threads, once every worker is known to run
     this version of seedsearch and to see the source and the index where we do."""
@@ -299,7 +296,7 @@ def _check(
     check.write_text(token, "utf-8")
     # A file the workers must see as this machine does (one deleted since the plan
     # is the build's to skip, not a worker's fault).
-    sample = next((path for path, _ in files if path.is_file()), None)
+    sample = next((Path(f.path) for f in files if os.path.isfile(f.path)), None)
     try:
         size = _size(sample) if sample else 0
         args = (str(source), str(sample or ""), size, str(index_dir), token)
@@ -349,10 +346,9 @@ class _Run:
     def batches(
         self,
         batches: list[Batch],
-        source: Path,
         strict: bool,
         scans: Scans,
-        tick: Callable[[], None],
+        done_file: Callable[[FileResult], None],
     ) -> list[Written]:
         """Each batch read into segments by a task; the results in batch order."""
         caps = os.environ.get(LIMIT_ENV)
@@ -362,7 +358,6 @@ class _Run:
             future = self.client.submit(
                 read_batch,
                 index_dir,
-                source,
                 batch.files,
                 strict,
                 caps,
@@ -372,11 +367,11 @@ class _Run:
             )
             futures[future] = batch
 
-        def done(future, result: Written) -> None:
+        def done(_future, result: Written) -> None:
             if result.error:
                 raise BuildError(result.error)
-            for _ in futures[future].files:
-                tick()
+            for read in result.results:
+                done_file(read)
 
         results = self._wait(futures, done, lambda f: _files_named(futures[f].files))
         return [results[f] for f in sorted(futures, key=lambda f: futures[f].number)]
@@ -520,18 +515,9 @@ def _pages_named(task: list[Job]) -> str:
     return f"{task[0].doc}, page{'s' if len(task) > 1 else ''} {pages}"
 
 
-def _files_named(files: list[tuple[Path, str]]) -> str:
-    first = files[0][1]
+def _files_named(files: list[FileTask]) -> str:
+    first = files[0].doc
     return first if len(files) == 1 else f"{len(files)} files from {first}"
-
-
-def _absorb(tally: Tally, part: Tally) -> None:
-    tally.documents.update(part.documents)
-    tally.warnings.extend(part.warnings)
-    tally.passages += part.passages
-    tally.duplicates += part.duplicates
-    tally.formats.extend(part.formats)
-    tally.skipped.update(part.skipped)
 
 
 # -- on a worker ---------------------------------------------------------------------
@@ -590,25 +576,34 @@ def read_page_task(jobs: list[Job], settings: OcrSettings) -> bytes:
 
 def read_batch(
     index_dir: str,
-    source: Path,
-    files: list[tuple[Path, str]],
+    files: list[FileTask],
     strict: bool,
     caps: str | None,
     scans: Scans = None,
 ) -> bytes:
     """On a worker: read `files` into new segments of the index at `index_dir`
     (not committed); the Written result, pickled."""
+    results = []
     with _size_caps(caps):
         ix = whoosh_index.open_dir(index_dir)
         # _lk=False: the builder holds the lock; tasks only add segment files.
         writer = PackWriter(ix, _lk=False)
-        tally = Tally()
-        try:
-            add_files(writer, source, files, strict, tally, lambda: None, frozenset(), scans)
-        except BuildError as exc:  # --strict: nothing of this build will be committed
-            return pickle.dumps(Written([], error=exc.message))
+        for task in files:
+            read = read_file(task, scans)
+            warnings = _warnings(read.result)
+            if strict and warnings:  # nothing of this build will be committed
+                return pickle.dumps(Written([], error=f"--strict: {warnings[0]}"))
+            if read.passages is not None:
+                add_passages(writer, read.passages)
+            results.append(read.result)
         segments = writer.finish_segments()
-    return pickle.dumps(Written(_sized(index_dir, segments), tally))
+    return pickle.dumps(Written(_sized(index_dir, segments), tuple(results)))
+
+
+def _warnings(result: FileResult) -> tuple[str, ...]:
+    if isinstance(result, Skipped):
+        return (result.warning,)
+    return result.notes if isinstance(result, Indexed) else ()
 
 
 def merge_segments(index_dir: str, segments: list) -> bytes:

@@ -1,4 +1,4 @@
-"""Carry out moves and renames found by content hash: a moved document's passages
+"""Carry out moves and renames (found by stat or content hash): a moved document's passages
 are copied under its new id as arrays (indexer/storage), never read or analysed
 again, and its old passages deleted."""
 
@@ -45,8 +45,15 @@ def _copy_all(writer: PackWriter, leaves: list, moves: list, known: dict) -> tup
         for leaf, docnums in parts:
             writer.copy_documents(leaf, docnums, changes, meta.lang or DEFAULT)
         writer.delete_by_term("doc", move.old)
-        copied[move.new] = replace(meta, title=title)
+        copied[move.new] = replace(meta, title=title, **_stat(move))
     return copied, again
+
+
+def _stat(move) -> dict[str, int]:
+    """The file's stat at its new place, recorded so that the next build need not hash it."""
+    if move.stat is None:
+        return {}
+    return {"size": move.stat.size, "mtime_ns": move.stat.mtime_ns, "inode": move.stat.inode}
 
 
 def _passages(leaf, doc: str) -> list[int]:

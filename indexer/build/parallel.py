@@ -1,149 +1,125 @@
-"""Full builds on every core: each worker process reads, splits, analyses and
-writes its own share of the files as one Whoosh segment of the same index.
+"""Full builds on every core: writer processes, each analysing the passages it is
+given and writing them as segments of the same index, which the builder then
+commits in one TOC, as Whoosh's MpWriter does.
 
-Whoosh's own MpWriter pickles every document to its workers and leaves them
-orphaned (holding the build lock) if the builder is killed; here workers read
-files themselves and die with their parent.
+Writers never read a file (readers do, in indexer/build/isolation.py): the
+passages reach them as the bytes readers made of them. Unlike MpWriter's,
+they die with the builder, which holds the build lock.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-from collections.abc import Callable
-from multiprocessing.connection import Connection, wait
+import queue
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..detection import preload
 from ..errors import BuildError
-from ..processes import die_with_parent
 from ..storage.writer import PackWriter
-from .documents import Scans, Tally, add_files
+from .children import FORK, become_child, start
+from .documents import add_passages, decode_passages
+
+_FINISH = b""  # the message that ends a writer's input
+INBOX = 4  # files' passages a writer holds, received and not yet written
 
 
-def shard(files: list[tuple[Path, str]], parts: int) -> list[list[tuple[Path, str]]]:
-    """Split files into `parts` lists of about equal total size."""
-    sized = sorted(files, key=lambda f: -_size(f[0]))
-    shards: list[list[tuple[Path, str]]] = [[] for _ in range(parts)]
-    loads = [0] * parts
-    for item in sized:
-        k = loads.index(min(loads))
-        shards[k].append(item)
-        loads[k] += _size(item[0]) + 1
-    return [s for s in shards if s]
+@dataclass
+class _Writer:
+    process: object
+    conn: Connection
+    load: int = 0  # bytes of passages sent to it
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+class SegmentWriters:
+    """`procs` writer processes over the empty index at `index_dir`. Use as a context
+    manager: on an error they are killed and nothing is committed."""
+
+    def __init__(self, index_dir: Path, procs: int) -> None:
+        self.index_dir = index_dir
+        self._writers: list[_Writer] = []
+        for _ in range(procs):
+            ours, theirs = FORK.Pipe(duplex=True)
+            process = FORK.Process(
+                target=_writer, args=(theirs, index_dir, os.getpid()), daemon=True
+            )
+            start(process)
+            theirs.close()
+            self._writers.append(_Writer(process, ours))
+
+    def __enter__(self) -> SegmentWriters:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for writer in self._writers:
+            writer.process.kill()
+            writer.process.join()
+            writer.conn.close()
+
+    def add(self, passages: bytes | memoryview) -> None:
+        """Send one file's encoded passages to the writer with the least to do."""
+        writer = min(self._writers, key=lambda w: w.load)
+        writer.load += len(passages)
+        try:
+            writer.conn.send_bytes(passages)
+        except OSError:
+            raise BuildError("A build worker died unexpectedly.") from None
+
+    def commit(self) -> None:
+        """Have every writer finish its segments, and commit them all in one TOC."""
+        segments = []
+        for writer in self._writers:
+            writer.conn.send_bytes(_FINISH)
+        for writer in self._writers:
+            try:
+                kind, payload = writer.conn.recv()
+            except (EOFError, OSError):
+                raise BuildError("A build worker died unexpectedly.") from None
+            if kind == "error":
+                raise BuildError(payload)
+            segments.extend(payload)
+        ix = whoosh_index.open_dir(str(self.index_dir))
+        writer = PackWriter(ix)
+        writer._close_segment()  # the builder wrote nothing itself
+        writer._commit_toc(segments)
+        writer._finish()
 
 
-def write_parallel(
-    index_dir: Path,
-    source: Path,
-    files: list[tuple[Path, str]],
-    procs: int,
-    strict: bool,
-    progress: Callable[[int, int], None] | None,
-    scans: Scans = None,
-) -> Tally:
-    """Index `files` into the empty index at `index_dir` with `procs` workers."""
-    ctx = multiprocessing.get_context("fork")
-    preload()  # the language model, loaded once and shared by the forked workers
-    workers, conns = [], []
-    for part in shard(files, procs):
-        parent_end, child_end = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=_worker,
-            args=(os.getpid(), index_dir, source, part, strict, scans, child_end),
-            daemon=True,
-        )
-        proc.start()
-        child_end.close()
-        workers.append(proc)
-        conns.append(parent_end)
-    tally, segments, done = Tally(), [], 0
-    try:
-        pending = list(conns)
-        while pending:
-            for conn in wait(pending):
-                try:
-                    kind, payload = conn.recv()
-                except EOFError:
-                    raise BuildError("A build worker died unexpectedly.") from None
-                if kind == "tick":
-                    done += payload
-                    if progress:
-                        progress(done, len(files))
-                elif kind == "error":
-                    raise BuildError(payload)
-                else:
-                    written, part = payload
-                    segments.extend(written)
-                    tally.documents.update(part.documents)
-                    tally.warnings.extend(part.warnings)
-                    tally.passages += part.passages
-                    tally.duplicates += part.duplicates
-                    tally.formats.extend(part.formats)
-                    tally.skipped.update(part.skipped)
-                    pending.remove(conn)
-    except BaseException:
-        for proc in workers:
-            proc.kill()
-        raise
-    finally:
-        for proc in workers:
-            proc.join()
-    _commit_segments(index_dir, segments)
-    return tally
-
-
-def _commit_segments(index_dir: Path, segments: list) -> None:
-    """Publish the workers' segments in one TOC, as Whoosh's MpWriter does."""
-    ix = whoosh_index.open_dir(str(index_dir))
-    writer = PackWriter(ix)
-    writer._close_segment()  # the parent wrote nothing itself
-    writer._commit_toc(segments)
-    writer._finish()
-
-
-def _worker(
-    builder: int,
-    index_dir: Path,
-    source: Path,
-    files: list[tuple[Path, str]],
-    strict: bool,
-    scans: Scans,
-    conn: Connection,
-) -> None:
-    die_with_parent(signal.SIGKILL, builder)
+def _writer(conn: Connection, index_dir: Path, builder: int) -> None:
+    become_child(builder)
     try:
         ix = whoosh_index.open_dir(str(index_dir))
-        # _lk=False: the builder holds seedsearch's lock; workers share the index.
+        # _lk=False: the builder holds seedsearch's lock; writers share the index.
         writer = PackWriter(ix, _lk=False)
-        tally = Tally()
-        batch = 0
-
-        def tick() -> None:
-            nonlocal batch
-            batch += 1
-            if batch == 16:
-                conn.send(("tick", batch))
-                batch = 0
-
-        add_files(writer, source, files, strict, tally, tick, scans=scans)
-        conn.send(("tick", batch))
-        # Not commit() or cancel(): the builder commits every worker's segments
-        # in one TOC, and cancel() would destroy the temp folder workers share.
-        conn.send(("done", (writer.finish_segments(), tally)))
-    except BuildError as exc:
-        conn.send(("error", exc.message))
+        inbox = _receiving(conn)
+        while message := inbox.get():
+            add_passages(writer, decode_passages(message))
+        # Not commit() or cancel(): the builder commits every writer's segments in
+        # one TOC, and cancel() would destroy the temp folder the writers share.
+        conn.send(("done", writer.finish_segments()))
     except Exception as exc:  # reported to the builder, which fails cleanly
         conn.send(("error", f"build worker failed: {exc.__class__.__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _receiving(conn: Connection) -> queue.Queue:
+    """The messages of `conn`, read ahead by a thread: the builder hands a writer
+    its next file at once instead of waiting until it is done with the last, and
+    so goes back to the readers. A few are held at most, so a slow writer still
+    holds the build back rather than filling memory."""
+    inbox: queue.Queue = queue.Queue(maxsize=INBOX)
+
+    def receive() -> None:
+        try:
+            while message := conn.recv_bytes():
+                inbox.put(message)
+        except (EOFError, OSError):  # the builder is gone: this process dies with it
+            pass
+        inbox.put(_FINISH)
+
+    threading.Thread(target=receive, name="receive", daemon=True).start()
+    return inbox

@@ -1,5 +1,6 @@
-"""Build and update the index: plan, write a new generation (serially or on
-every core), record what was done and publish it atomically; then read the
+"""Build and update the index: plan from stat, read what changed in worker
+processes (each file within its limits), write a new generation (serially or
+on every core), record what was done and publish it atomically; then read the
 scanned pages waiting for OCR, publishing again as their text arrives."""
 
 from __future__ import annotations
@@ -9,31 +10,110 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
 from ..errors import BuildError, SeedsearchError
 from ..index import generations
-from ..index.meta import BuildRecord, DocMeta, IndexMeta, OcrRecord, write_meta
+from ..index.meta import DocMeta, OcrRecord, write_meta
 from ..index.progress import ProgressFile
-from ..models import BuildReport, count_formats
-from ..readers import doc_id, find_files
+from ..models import BuildReport
+from ..readers import SourceFile, find_files
 from ..readers.ocr import OcrSettings, OcrUnavailable, check, settings_from
 from ..schema import build_schema
 from ..storage.writer import PackWriter
 from .cluster import ClusterFiles
-from .documents import Scans, Tally, add_files
+from .documents import (
+    FileResult,
+    FileTask,
+    Indexed,
+    Same,
+    Scans,
+    Skipped,
+    add_passages,
+    decode_head,
+    decode_passages,
+)
+from .isolation import DEFAULT_LIMITS, FileLimits, FilePool, ReaderPool
 from .moves import copy_moves
 from .ocr import read_pages, waiting_jobs
 from .ocr_cache import OcrCache
-from .parallel import write_parallel
-from .plan import Plan, Previous, nothing_to_do, plan_changes, previous_generation
+from .outcome import Outcome, Tally, carried, waiting
+from .parallel import SegmentWriters
+from .plan import Move, Plan, Previous, pick_origin, plan, previous_generation
 
 Progress = Callable[[int, int], None]  # called with (files done, files to do)
-AddFiles = Callable[..., None]  # documents.add_files, or a cluster's
 PUBLISH_EVERY = 30.0  # seconds of OCR between publications of the pages it read
+
+
+def build_index(
+    source: Path,
+    index_root: Path,
+    *,
+    full: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    procs: int | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
+    retry_failed: bool = False,
+    ocr: OcrSettings | None = None,
+    ocr_budget: float | None = None,
+    ocr_progress: Progress | None = None,
+    cluster: str | None = None,
+) -> BuildReport:
+    """Index `source` into `index_root`: incremental unless `full`; atomic either way.
+    Files are read by `procs` worker processes (one per usable CPU by default), each
+    file within `limits`; files that failed are read again only once they have
+    changed, or with `retry_failed`. With `cluster` (a Dask scheduler's address) the
+    files are read on its workers.
+
+    The text that needs no OCR is published first; then the scanned pages waiting
+    for OCR are read (for `ocr_budget` seconds at most, if given; the next build
+    goes on), and published again every PUBLISH_EVERY seconds as they arrive.
+    Raises BuildError when the source is unusable, when `strict` and a warning
+    occurred, or when another build holds the lock; what was published stays.
+    """
+    started = time.perf_counter()
+    source, index_root = Path(source), Path(index_root)
+    if not source.is_dir():
+        raise BuildError(f"Source folder {source} does not exist or is not a folder.")
+    procs = procs if procs is not None else len(os.sched_getaffinity(0))
+    if ocr is None:
+        try:
+            ocr = settings_from()  # SEEDSEARCH_OCR_LANG and _TIMEOUT, else the defaults
+        except ValueError as exc:
+            raise BuildError(str(exc)) from None
+    try:
+        with generations.build_lock(index_root):
+            tracker = ProgressFile(index_root)
+            try:
+                files = ClusterFiles(cluster, tracker.cluster) if cluster else None
+                build = _Build(source, index_root, strict, max(1, procs), limits, ocr, files)
+                report = build.run(full, retry_failed, _tracked(tracker, progress))
+                if ocr.enabled:
+                    report = _read_scans(build, report, ocr_budget, ocr_progress)
+                _prune_cache(build)
+            finally:
+                tracker.close()
+    except OSError as exc:  # an index folder we cannot write, a full disk ...
+        where = exc.filename or index_root
+        raise BuildError(
+            f"Cannot write the index at {index_root} ({exc.strerror or exc}: {where}); "
+            "the index being served is unchanged."
+        ) from None
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _tracked(tracker: ProgressFile, progress: Progress | None) -> Progress:
+    """`progress`, also kept in the index folder for `seedsearch status`."""
+
+    def report(done: int, total: int) -> None:
+        tracker.files(done, total)
+        if progress:
+            progress(done, total)
+
+    return report
 
 
 class _Build:
@@ -45,6 +125,7 @@ class _Build:
         root: Path,
         strict: bool,
         procs: int,
+        limits: FileLimits,
         ocr: OcrSettings,
         cluster: ClusterFiles | None = None,
     ) -> None:
@@ -52,8 +133,10 @@ class _Build:
         self.root = root
         self.strict = strict
         self.procs = procs
+        self.limits = limits
         self.ocr = ocr
         self.cluster = cluster  # reads the files on a Dask cluster, when given
+        self.cluster_used = ""  # its address, once it has read files of this build
         self.cache = OcrCache(root, ocr)
         self.started = time.perf_counter()
         self._problem: str | None = None
@@ -80,258 +163,216 @@ class _Build:
         read = self.cache.pages(meta.sha)
         return any(page in read for page in meta.waiting)
 
-
-def build_index(
-    source: Path,
-    index_root: Path,
-    *,
-    full: bool = False,
-    strict: bool = False,
-    progress: Progress | None = None,
-    procs: int | None = None,
-    ocr: OcrSettings | None = None,
-    ocr_budget: float | None = None,
-    ocr_progress: Progress | None = None,
-    cluster: str | None = None,
-) -> BuildReport:
-    """Index `source` into `index_root`: incremental unless `full`; atomic either way.
-    With `cluster` (a Dask scheduler's address) the files are read on its workers.
-
-    The text that needs no OCR is published first; then the scanned pages waiting
-    for OCR are read (for `ocr_budget` seconds at most, if given; the next build
-    goes on), and published again every PUBLISH_EVERY seconds as they arrive.
-    Raises BuildError when the source is unusable, when `strict` and a warning
-    occurred, or when another build holds the lock; what was published stays.
-    """
-    started = time.perf_counter()
-    source, index_root = Path(source), Path(index_root)
-    if not source.is_dir():
-        raise BuildError(f"Source folder {source} does not exist or is not a folder.")
-    procs = procs if procs is not None else (os.cpu_count() or 1)
-    if ocr is None:
+    def run(
+        self,
+        full: bool,
+        retry_failed: bool,
+        progress: Progress | None,
+        carry: BuildReport | None = None,
+    ) -> BuildReport:
+        """Plan, read, write and publish one generation. `carry` is what this build
+        published before (the text without OCR): its record is this generation's too."""
+        previous = previous_generation(self.root, full)
+        before = previous[1] if previous else None
+        walk_warnings: list[str] = []
+        files = find_files(self.source, walk_warnings)
+        if self.strict and walk_warnings:
+            raise BuildError(f"--strict: {walk_warnings[0]}")
+        todo = plan(files, before, retry_failed, self.read_again)
+        if self.strict and todo.skipped:
+            raise BuildError(f"--strict: {min(s.warning for s in todo.skipped.values())}")
+        outcome = Outcome(todo, Tally(self.strict), walk_warnings, before)
+        if before and todo.idle(before) and tuple(walk_warnings) == before.walk_warnings:
+            return carry or outcome.report(before.generation, before.ocr)
+        number, scratch = generations.new_generation(self.root)
         try:
-            ocr = settings_from()  # SEEDSEARCH_OCR_LANG and _TIMEOUT, else the defaults
-        except ValueError as exc:
-            raise BuildError(str(exc)) from None
-    try:
-        with generations.build_lock(index_root):
-            tracker = ProgressFile(index_root)
-            try:
-                files = ClusterFiles(cluster, tracker.cluster) if cluster else None
-                build = _Build(source, index_root, strict, procs, ocr, files)
-                report = _build_locked(build, full, _tracked(tracker, progress))
-                if ocr.enabled:
-                    report = _read_scans(build, report, ocr_budget, ocr_progress)
-                _prune_cache(build)
-            finally:
-                tracker.close()
-    except OSError as exc:  # an index folder we cannot write, a full disk ...
-        where = exc.filename or index_root
-        raise BuildError(
-            f"Cannot write the index at {index_root} ({exc.strerror or exc}: {where}); "
-            "the index being served is unchanged."
-        ) from None
-    return replace(report, seconds=time.perf_counter() - started)
+            with ReaderPool(self.procs, self.limits, self.scans) as pool:
+                if previous is None:
+                    self._write_full(scratch, todo, pool, outcome.tally, progress)
+                elif not self._write_update(scratch, previous, outcome, pool, progress):
+                    # Only files still skipped, or read to the content they had.
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    return carry or outcome.report(before.generation, before.ocr)
+            ocr = self._ocr_record(outcome.documents(), before.ocr if before else None)
+            report = outcome.report(number, ocr)
+            seconds = time.perf_counter() - self.started
+            report = replace(report, seconds=seconds, cluster=self.cluster_used)
+            if carry is not None:
+                report = carried(carry, report)
+            write_meta(scratch, outcome.meta(number, self.source, report, ocr))
+            generations.publish(self.root, scratch, number)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return report
 
-
-def _tracked(tracker: ProgressFile, progress: Progress | None) -> Progress:
-    """`progress`, also kept in the index folder for `seedsearch status`."""
-
-    def report(done: int, total: int) -> None:
-        tracker.files(done, total)
-        if progress:
-            progress(done, total)
-
-    return report
-
-
-def _build_locked(
-    build: _Build, full: bool, progress: Progress | None, carry: BuildReport | None = None
-) -> BuildReport:
-    """Plan, write and publish one generation. `carry` is what this build published
-    before (the text without OCR): its record is this generation's too."""
-    previous = previous_generation(build.root, full)
-    walk_warnings: list[str] = []
-    files = [(p, doc_id(p, build.source)) for p in find_files(build.source, walk_warnings)]
-    if build.strict and walk_warnings:
-        raise BuildError(f"--strict: {walk_warnings[0]}")
-    plan = plan_changes(files, previous, build.read_again)
-    if previous and nothing_to_do(plan, previous[1], walk_warnings):
-        waiting = _waiting(previous[1].documents)
-        return carry or BuildReport(
-            unchanged=len(plan.unchanged),
-            passages=sum(d.passages for d in plan.unchanged.values()),
-            warnings=tuple(walk_warnings),
-            generation=previous[1].generation,
-            ocr_waiting=waiting,
+    def _ocr_record(
+        self, documents: dict[str, DocMeta], before: OcrRecord | None
+    ) -> OcrRecord | None:
+        """How scanned pages are read, recorded once the index has any."""
+        scanned = any(d.waiting or d.ocr_pages for d in documents.values())
+        if not scanned and before is None:
+            return None
+        left = waiting(documents) > 0
+        return OcrRecord(
+            enabled=self.ocr.enabled,
+            langs=self.ocr.langs,
+            seconds_per_page=round(self.cache.seconds_per_page(), 3) if scanned else 0.0,
+            workers=self.procs,
+            problem=self.problem() if self.ocr.enabled and left else "",
         )
-    number, scratch = generations.new_generation(build.root)
-    try:
-        report, meta = _write(build, scratch, number, previous, plan, progress)
-        report = replace(
-            report,
-            warnings=tuple(walk_warnings) + report.warnings,
-            seconds=time.perf_counter() - build.started,
-        )
-        if carry is not None:
-            report = _carried(carry, report)
-        write_meta(scratch, replace(meta, build=_record(report)))
-        generations.publish(build.root, scratch, number)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    return report
 
-
-def _carried(first: BuildReport, again: BuildReport) -> BuildReport:
-    """A build that published twice, as one: what it did first (what changed), with
-    the pages OCR read since, and the state of the generation it published last."""
-    new = tuple(w for w in again.warnings if w not in first.warnings)
-    return replace(
-        first,
-        passages=again.passages,
-        warnings=first.warnings + new,
-        seconds=again.seconds,
-        generation=again.generation,
-        ocr_pages=again.ocr_pages,
-        ocr_waiting=again.ocr_waiting,
-        ocr_problem=again.ocr_problem,
-    )
-
-
-def _record(report: BuildReport) -> BuildRecord:
-    """What this build did, kept in its generation's metadata for `seedsearch status`."""
-    return BuildRecord(
-        seconds=round(report.seconds, 3),
-        full=report.full,
-        added=report.added,
-        updated=report.updated,
-        moved=report.moved,
-        removed=report.removed,
-        unchanged=report.unchanged,
-        warnings=report.warnings,
-        cluster=report.cluster,
-    )
-
-
-def _write(
-    build: _Build,
-    scratch: Path,
-    number: int,
-    previous: Previous | None,
-    plan: Plan,
-    progress: Progress | None,
-) -> tuple[BuildReport, IndexMeta]:
-    """Write the generation's index; what was done, and the metadata to record."""
-    known = previous[1].documents if previous else {}
-    if progress:
-        progress(0, len(plan.changed))  # the status shows the files to go from the start
-    cluster = build.cluster
-    on_cluster = cluster is not None and cluster.takes(plan, update=previous is not None)
-    if on_cluster:
-        tally = _write_serial(build, scratch, previous, plan, progress, cluster.add)
-    elif previous is None and build.procs > 1 and len(plan.changed) > 1:
-        whoosh_index.create_in(str(scratch), build_schema())
-        tally = write_parallel(
-            scratch, build.source, plan.changed, build.procs, build.strict, progress, build.scans
-        )
-    else:
-        tally = _write_serial(build, scratch, previous, plan, progress)
-    documents = {**plan.unchanged, **tally.documents}
-    ocr = _ocr_record(build, documents, previous[1].ocr if previous else None)
-    meta = IndexMeta(
-        generation=number,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        source=str(build.source.resolve()),
-        documents=documents,
-        skipped=tally.skipped,
-        ocr=ocr,
-    )
-    moved = sum(1 for m in plan.moved if m.new in tally.documents)  # still readable
-    report = BuildReport(
-        added=sum(1 for doc in tally.documents if doc not in known) - moved,
-        updated=sum(1 for doc in tally.documents if doc in known),
-        moved=moved,
-        removed=sum(1 for doc in known if doc not in documents) - moved,
-        unchanged=len(plan.unchanged),
-        skipped=len(tally.skipped),
-        passages=sum(d.passages for d in documents.values()),
-        duplicates=tally.duplicates,
-        warnings=tuple(tally.warnings),
-        generation=number,
-        formats=count_formats(tally.formats),
-        full=previous is None,
-        ocr_waiting=_waiting(documents),
-        ocr_problem=ocr.problem if ocr else "",
-        cluster=cluster.address if on_cluster else "",
-    )
-    return report, meta
-
-
-def _ocr_record(
-    build: _Build, documents: dict[str, DocMeta], before: OcrRecord | None
-) -> OcrRecord | None:
-    """How scanned pages are read, recorded once the index has any."""
-    scanned = any(d.waiting or d.ocr_pages for d in documents.values())
-    if not scanned and before is None:
-        return None
-    waiting = _waiting(documents) > 0
-    return OcrRecord(
-        enabled=build.ocr.enabled,
-        langs=build.ocr.langs,
-        seconds_per_page=round(build.cache.seconds_per_page(), 3) if scanned else 0.0,
-        workers=build.procs,
-        problem=build.problem() if build.ocr.enabled and waiting else "",
-    )
-
-
-def _waiting(documents: dict[str, DocMeta]) -> int:
-    return sum(len(d.waiting) for d in documents.values())
-
-
-def _write_serial(
-    build: _Build,
-    scratch: Path,
-    previous: Previous | None,
-    plan: Plan,
-    progress: Progress | None,
-    add: AddFiles = add_files,
-) -> Tally:
-    """One writer: incremental updates (on a hard-linked copy) and small builds.
-    `add` writes the changed files: here, or as segments written by a cluster."""
-    if previous:
-        generations.link_copy(previous[0], scratch)
-        ix = whoosh_index.open_dir(str(scratch))
-    else:
+    def _write_full(
+        self, scratch: Path, todo: Plan, pool: FilePool, tally: Tally, progress: Progress | None
+    ) -> None:
+        """A new index of every file: read on the cluster, if there is one; else, on
+        several cores, writer processes take the passages the readers make; otherwise
+        this process writes them."""
         ix = whoosh_index.create_in(str(scratch), build_schema())
-    known = set(previous[1].documents) if previous else set()
-    writer = PackWriter(ix)
-    tally, done = Tally(), 0
+        # Largest first, so that no worker is left with a big file at the end.
+        order = sorted(todo.read, key=lambda f: -(f.stat.size if f.stat else 0))
+        tasks = [FileTask(f.path, f.doc) for f in order]
+        cluster = self._cluster_for(len(tasks), update=False)
+        if cluster is None and self.procs > 1 and len(tasks) > 1:
+            with SegmentWriters(scratch, self.procs) as writers:
 
-    def tick() -> None:
-        nonlocal done
-        done += 1
+                def hand(result: FileResult, body: memoryview | None) -> None:
+                    if isinstance(result, Indexed):
+                        writers.add(body)
+
+                self._read(pool, None, None, tasks, tally, progress, hand)
+                writers.commit()
+            return
+        writer = PackWriter(ix)
+        try:
+
+            def write(result: FileResult, body: memoryview | None) -> None:
+                if isinstance(result, Indexed) and body is not None:
+                    add_passages(writer, decode_passages(body))
+
+            self._read(pool, cluster, writer, tasks, tally, progress, write)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def _write_update(
+        self,
+        scratch: Path,
+        previous: Previous,
+        outcome: Outcome,
+        pool: FilePool,
+        progress: Progress | None,
+    ) -> bool:
+        """Update a hard-linked copy of the previous generation; False when nothing
+        came of it worth a new generation."""
+        todo, tally = outcome.todo, outcome.tally
+        known = previous[1].documents
+        gone, files = self._find_moves(todo, pool, tally)
+        generations.link_copy(previous[0], scratch)
+        writer = PackWriter(whoosh_index.open_dir(str(scratch)))
+        try:
+            changed = bool(gone or tally.moves)
+            for doc in [*gone, *(d for d in known if d in todo.skipped)]:
+                writer.delete_by_term("doc", doc)
+                changed = True
+            tasks = [FileTask(f.path, f.doc, todo.same_as.get(f.doc, "")) for f in files]
+            if tally.moves:
+                # Moves keep their passages (copied, not read again); the few that
+                # cannot (a new extension) are read again under their new id.
+                copied, again = copy_moves(writer, tally.moves, known)
+                tally.documents.update(copied)
+                for move in again:
+                    writer.delete_by_term("doc", move.old)
+                tasks += [FileTask(m.path, m.new) for m in again]
+
+            def write(result: FileResult, body: memoryview | None) -> None:
+                nonlocal changed
+                if isinstance(result, Same):
+                    return
+                if result.doc in known:  # read again, or unreadable now: its passages go
+                    writer.delete_by_term("doc", result.doc)
+                    changed = True
+                if isinstance(result, Indexed):
+                    if body is not None:  # else a cluster's workers wrote them
+                        add_passages(writer, decode_passages(body))
+                    changed = True
+
+            cluster = self._cluster_for(len(tasks), update=True)
+            self._read(pool, cluster, writer, tasks, tally, progress, write)
+            if not (changed or outcome.news()):
+                writer.cancel()
+                return False
+            writer.commit()
+            return True
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def _cluster_for(self, files: int, update: bool) -> ClusterFiles | None:
+        """The cluster that reads these files, if there is one and it takes them."""
+        if self.cluster is None or not files or not self.cluster.takes(files, update):
+            return None
+        self.cluster_used = self.cluster.address
+        return self.cluster
+
+    def _read(
+        self,
+        pool: FilePool,
+        cluster: ClusterFiles | None,
+        writer: PackWriter | None,
+        tasks: list[FileTask],
+        tally: Tally,
+        progress: Progress | None,
+        take: Callable[[FileResult, memoryview | None], None],
+    ) -> None:
+        """Read `tasks` in the pool, or on `cluster` (whose workers write the
+        passages as segments that `writer` adopts); `take(result, passages)` for
+        each file, its result counted in `tally` (passages None from a cluster)."""
         if progress:
-            progress(done, len(plan.changed))
+            progress(0, len(tasks))  # the status shows the files to go from the start
+        done = 0
 
-    try:
-        for doc in plan.removed:
-            writer.delete_by_term("doc", doc)
-        changed = plan.changed
-        if plan.moved:
-            # Moves keep their passages (copied, not read again); the few that
-            # cannot (a new extension) are read again under their new id.
-            copied, again = copy_moves(writer, plan.moved, previous[1].documents)
-            tally.documents.update(copied)
-            for move in again:
-                writer.delete_by_term("doc", move.old)
-            changed = changed + [(m.path, m.new) for m in again]
-        add(writer, build.source, changed, build.strict, tally, tick, known, build.scans)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    return tally
+        def one(result: FileResult, body: memoryview | None) -> None:
+            nonlocal done
+            tally.count(result)
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+            take(result, body)
+
+        if cluster is not None:
+            cluster.read(
+                writer, self.source, tasks, self.strict, self.scans, lambda r: one(r, None)
+            )
+            return
+        for _task, data in pool.run(tasks):
+            one(*decode_head(data))
+
+    def _find_moves(
+        self, todo: Plan, pool: FilePool, tally: Tally
+    ) -> tuple[list[str], list[SourceFile]]:
+        """Moves into `tally` (those stat found, and new files with the content of a
+        document gone); the documents gone for good, and the files still to read."""
+        tally.moves.extend(todo.moved)
+        gone = {sha: list(docs) for sha, docs in todo.gone.items()}
+        files = list(todo.read)
+        if gone and todo.new:
+            by_doc = {f.doc: f for f in todo.new}
+            tasks = [FileTask(f.path, f.doc, hash_only=True) for f in todo.new]
+            settled = set()
+            for _task, data in pool.run(tasks):
+                result, _body = decode_head(data)
+                if isinstance(result, Same) and gone.get(result.sha):
+                    origin = pick_origin(gone[result.sha], result.doc)
+                    path = by_doc[result.doc].path
+                    tally.moves.append(Move(origin, result.doc, path, result.stat))
+                    settled.add(result.doc)
+                elif isinstance(result, Skipped):
+                    tally.count(result)  # unreadable: not worth a second try now
+                    settled.add(result.doc)
+            files = [f for f in files if f.doc not in settled]
+        return sorted(doc for docs in gone.values() for doc in docs), files
 
 
 def _read_scans(
@@ -357,7 +398,7 @@ def _read_scans(
         if progress:
             progress(read, len(jobs))
         if fresh and time.monotonic() - published >= PUBLISH_EVERY:
-            report = _build_locked(build, False, None, replace(report, ocr_pages=read))
+            report = build.run(False, False, None, replace(report, ocr_pages=read))
             published, fresh = time.monotonic(), False
 
     def more() -> bool:
@@ -369,7 +410,7 @@ def _read_scans(
     else:
         read_pages(jobs, build.ocr, build.procs, done, more)
     if fresh:
-        report = _build_locked(build, False, None, replace(report, ocr_pages=read))
+        report = build.run(False, False, None, replace(report, ocr_pages=read))
     return replace(report, ocr_pages=read)
 
 

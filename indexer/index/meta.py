@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..analysis import ANALYZER_VERSION
 from ..errors import IndexBroken
+from ..models import FileStat
 
 FORMAT_VERSION = 3  # 2: postings in pack files (indexer/storage); 3: page maps, OCR marks
 # What each analyzer version changed, for the message that asks for a rebuild.
@@ -30,6 +31,54 @@ class DocMeta:
     waiting: tuple[int, ...] = ()  # scanned pages OCR has not read yet
     lang: str = ""  # the document's language (ISO 639-1), most of its text's
     languages: dict[str, int] = field(default_factory=dict)  # passages per language
+
+    # The file's stat when it was read. size -1: not recorded (an older generation);
+    # mtime_ns 0: modified so shortly before it was read that a later write could
+    # share its timestamp, so the next build compares content, not stat.
+    size: int = -1
+    mtime_ns: int = 0
+    inode: int = 0
+
+    @property
+    def stat(self) -> FileStat | None:
+        """The stat that says the file is unchanged, or None if there is none to trust."""
+        if self.size < 0 or not self.mtime_ns:
+            return None
+        return FileStat(self.size, self.mtime_ns, self.inode)
+
+    @property
+    def settled(self) -> bool:
+        """Whether a trusted stat was recorded (one that moved is news)."""
+        return self.stat is not None
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file left out of the index and why; when reading it failed, its stat then,
+    so that it is not read again until it changes."""
+
+    warning: str  # "FILE: reason", as printed
+    reason: str  # the reason in a few words ("binary file", "crashed (signal SIGSEGV)")
+    format: str  # "" in generations written before it was recorded
+    size: int = -1  # -1: nothing remembered, the next build tries again
+    mtime_ns: int = 0
+    inode: int = 0
+    ctime_ns: int = 0  # moved by chmod too: a file made readable is tried again
+
+    @classmethod
+    def of(cls, warning: str, reason: str, fmt: str, stat: FileStat | None) -> SkippedFile:
+        if stat is None:
+            return cls(warning, reason, fmt)
+        return cls(warning, reason, fmt, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns)
+
+    def still(self, stat: FileStat | None) -> bool:
+        """Whether the file is as it was when it failed, so reading it would fail again."""
+        return (
+            self.size >= 0
+            and stat is not None
+            and (self.size, self.mtime_ns, self.inode, self.ctime_ns)
+            == (stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns)
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +115,8 @@ class IndexMeta:
     built_at: str
     source: str
     documents: dict[str, DocMeta] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)  # file -> the warning that skipped it
+    skipped: dict[str, SkippedFile] = field(default_factory=dict)  # by file
+    walk_warnings: tuple[str, ...] = ()  # folders that could not be listed, pipes ...
     format: int = FORMAT_VERSION
     analyzer: int = ANALYZER_VERSION
     build: BuildRecord | None = None  # None in generations written before it was recorded
@@ -90,8 +140,19 @@ class IndexMeta:
 
 def write_meta(gen_dir: Path, meta: IndexMeta) -> None:
     tmp = gen_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(asdict(meta), indent=1, ensure_ascii=False), "utf-8")
+    tmp.write_text(json.dumps(_plain(meta), ensure_ascii=False, separators=(",", ":")), "utf-8")
     os.replace(tmp, gen_dir / META_FILE)
+
+
+def _plain(meta: IndexMeta) -> dict:
+    """The metadata as JSON values. Not asdict(), whose deep copy of 100,000
+    documents takes seconds: their records hold plain values, read as they are."""
+    out = {f.name: getattr(meta, f.name) for f in fields(meta)}
+    out["documents"] = {doc: vars(d) for doc, d in meta.documents.items()}
+    out["skipped"] = {file: vars(s) for file, s in meta.skipped.items()}
+    out["build"] = asdict(meta.build) if meta.build is not None else None
+    out["ocr"] = asdict(meta.ocr) if meta.ocr is not None else None
+    return out
 
 
 def read_meta(gen_dir: Path) -> IndexMeta:
@@ -102,14 +163,26 @@ def read_meta(gen_dir: Path) -> IndexMeta:
             k: DocMeta(**{**v, "waiting": tuple(v.get("waiting", ()))})
             for k, v in raw.pop("documents").items()
         }
+        skipped = {k: _skipped(v) for k, v in raw.pop("skipped", {}).items()}
         build = raw.pop("build", None)
         if build is not None:
             build = BuildRecord(**{**build, "warnings": tuple(build.get("warnings", ()))})
         ocr = raw.pop("ocr", None)
         ocr = OcrRecord(**ocr) if ocr is not None else None
-        return IndexMeta(documents=docs, build=build, ocr=ocr, **raw)
+        walked = tuple(raw.pop("walk_warnings", ()))
+        return IndexMeta(
+            documents=docs, skipped=skipped, walk_warnings=walked, build=build, ocr=ocr, **raw
+        )
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexBroken(
             f"The index at {gen_dir} is damaged ({exc.__class__.__name__}); "
             "rebuild it with `seedsearch index --full`."
         ) from None
+
+
+def _skipped(value: str | dict) -> SkippedFile:
+    """A skipped file's record; generations written before files were remembered
+    kept the warning alone (tried again at the next build)."""
+    if isinstance(value, str):
+        return SkippedFile(value, value.rsplit(": ", 1)[-1], "")
+    return SkippedFile(**value)

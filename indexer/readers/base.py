@@ -26,6 +26,16 @@ class Unreadable(Exception):
         self.reason = reason or message.rsplit(": ", 1)[-1]
 
 
+class TooLarge(Unreadable):
+    """A file over its format's size cap: decided by its size alone, so checked
+    again at every build rather than remembered (the cap may have been raised)."""
+
+
+class Changed(Unreadable):
+    """A file that vanished or changed while it was read: worth one more try, and
+    not worth remembering as failed (it is read again at the next build)."""
+
+
 @dataclass(frozen=True)
 class Part:
     """A heading (level 1-6) or paragraph (level 0) as a reader found it."""

@@ -406,7 +406,7 @@ class Engine:
                 size_bytes=generations.index_size(state.gen_dir),
                 per_document=per_doc,
                 formats=_formats(state.meta),
-                skipped=dict(sorted(state.meta.skipped.items())),
+                skipped={f: s.warning for f, s in sorted(state.meta.skipped.items())},
             )
 
 
@@ -432,9 +432,10 @@ def _formats(meta: IndexMeta) -> tuple[FormatCount, ...]:
         FormatCount(d.format or format_of(doc), 1, 0, d.pages, d.blank_pages)
         for doc, d in meta.documents.items()
     ]
-    for doc, warning in meta.skipped.items():
-        reason = warning.split(": ", 1)[-1]
-        counts.append(FormatCount(format_of(doc), skipped=1, reasons=((reason, 1),)))
+    for doc, skipped in meta.skipped.items():
+        fmt = skipped.format or format_of(doc)
+        reason = skipped.warning.split(": ", 1)[-1]
+        counts.append(FormatCount(fmt, skipped=1, reasons=((reason, 1),)))
     return count_formats(counts)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from ..build.isolation import DEFAULT_LIMITS, FileLimits
 from ..build.run import build_index
 from ..errors import BuildLocked, SeedsearchError
 from ..models import BuildReport
@@ -49,14 +50,27 @@ def run_build(
     ocr: OcrSettings,
     ocr_budget: float | None = None,
     cluster: str | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
+    retry_failed: bool = False,
+    procs: int | None = None,
 ) -> Outcome:
     """Build in a child process (its files read on the Dask cluster at `cluster`,
     if given); `started` gets its pid. A set `stop` kills it. OCR reads scanned
     pages for `ocr_budget` seconds at most; the next build goes on."""
     receive, send = _CONTEXT.Pipe(duplex=False)
+    options = {
+        "full": full,
+        "strict": strict,
+        "ocr": ocr,
+        "ocr_budget": ocr_budget,
+        "cluster": cluster,
+        "limits": limits,
+        "retry_failed": retry_failed,
+        "procs": procs,
+    }
     child = _CONTEXT.Process(
         target=_child,
-        args=(source, index_root, full, strict, ocr, ocr_budget, cluster, send),
+        args=(source, index_root, options, send),
         name="seedsearch-build",  # not a daemon: a full build starts worker processes
     )
     child.start()
@@ -94,27 +108,10 @@ def _died(child: multiprocessing.process.BaseProcess) -> Outcome:
     return Outcome(error=f"the build process {how}; the index being served is unchanged")
 
 
-def _child(
-    source: Path,
-    index_root: Path,
-    full: bool,
-    strict: bool,
-    ocr: OcrSettings,
-    ocr_budget: float | None,
-    cluster: str | None,
-    conn: Connection,
-) -> None:
+def _child(source: Path, index_root: Path, options: dict, conn: Connection) -> None:
     die_with_parent()
     try:
-        report = build_index(
-            source,
-            index_root,
-            full=full,
-            strict=strict,
-            ocr=ocr,
-            ocr_budget=ocr_budget,
-            cluster=cluster,
-        )
+        report = build_index(source, index_root, **options)
         conn.send(("ok", report))
     except BuildLocked as exc:
         conn.send(("locked", exc.message))

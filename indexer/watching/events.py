@@ -22,7 +22,7 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from ..formats import BY_SUFFIX
+from ..readers import registry
 
 # The events asked of the kernel. Not opens, reads or closes without a write:
 # a build reads every file, and must not wake the watcher up again.
@@ -62,6 +62,9 @@ class Relevance:
         self.source = os.path.realpath(source)  # the observer watches this path
         # An index kept inside the source changes with every build: never a reason to build.
         self.index = os.path.realpath(index_root)
+        # Read here, in the watcher's main thread: a broken reader plugin fails the
+        # watcher at its start with a clear message, not its observer thread later.
+        self.suffixes = frozenset(registry())
 
     def change(self, event: FileSystemEvent) -> Change | None:
         """The Change `event` makes, or None when it cannot affect the index."""
@@ -90,7 +93,7 @@ class Relevance:
         parts = Path(relative).parts
         if any(part.startswith(".") for part in parts):
             return False  # hidden files and folders are never indexed
-        return is_directory or Path(relative).suffix.lower() in BY_SUFFIX
+        return is_directory or Path(relative).suffix.lower() in self.suffixes
 
 
 def _inside(path: str, folder: str) -> bool:

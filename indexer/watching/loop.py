@@ -15,6 +15,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent
 
+from ..build.isolation import DEFAULT_LIMITS, FileLimits
 from ..index.watch import WatchState, clear_state, watch_lock, write_state
 from ..readers.ocr import OcrSettings
 from .builder import Outcome, run_build
@@ -39,6 +40,9 @@ class WatchOptions:
     strict: bool = False  # any warning fails a build
     ocr: OcrSettings = OcrSettings()  # how scanned pages and images are read
     cluster: str | None = None  # a Dask scheduler's address: builds read files on its workers
+    limits: FileLimits = DEFAULT_LIMITS  # what reading one file may take
+    retry_failed: bool = False  # the first build reads again files that failed before
+    jobs: int | None = None  # files read at once (default: one per CPU)
 
 
 class Watcher:
@@ -55,6 +59,7 @@ class Watcher:
         self.watch = FolderWatch(source, self._on_event, options.poll, log, self.debouncer.poke)
         self.state = WatchState(0, "", None, "", "starting", _now())
         self.full = options.full
+        self.retry_failed = options.retry_failed
         self.failures = self.lock_waits = 0
         self.retry_at: float | None = None
         self.warned: set[str] = set()
@@ -104,6 +109,9 @@ class Watcher:
                 full=self.full,
                 strict=self.options.strict,
                 cluster=self.options.cluster,
+                limits=self.options.limits,
+                retry_failed=self.retry_failed,
+                procs=self.options.jobs,
                 started=lambda pid: self._publish("building", build_pid=pid),
                 stop=self.stop,
                 ocr=self.options.ocr,
@@ -127,7 +135,7 @@ class Watcher:
         report = outcome.report
         if self.failures:
             self.log.info("The build works again after %d failed attempts", self.failures)
-        self.full = False
+        self.full = self.retry_failed = False
         self.failures = self.lock_waits = 0
         self.state = replace(self.state, builds=self.state.builds + 1, error="", failures=0)
         warnings = set(report.warnings)

@@ -55,6 +55,10 @@ def spawn_watcher(options: WatchOptions) -> subprocess.Popen:
         command += ["--no-ocr"]
     if options.cluster:
         command += ["--cluster", options.cluster]
+    if options.jobs is not None:
+        command += ["--jobs", str(options.jobs)]
+    limits = options.limits
+    command += ["--file-timeout", repr(limits.seconds), "--file-memory", f"{limits.memory}b"]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
