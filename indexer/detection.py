@@ -17,9 +17,13 @@ instead of one small matrix product per passage.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
+from array import array
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -72,8 +76,14 @@ class _Model:
     def __init__(self) -> None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
-        ident = LanguageIdentifier.from_model_file(MODEL_FILE)
-        ident.set_languages(sorted((set(LANGUAGES) - CJK) & set(ident.labels)))
+        cached = _cached_model()
+        if cached is not None:
+            ptc, pc, classes, nextmove, row, output = cached
+            ident = LanguageIdentifier(ptc, pc, classes, nextmove, output, tk_row=row)
+        else:
+            ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+            ident.set_languages(sorted((set(LANGUAGES) - CJK) & set(ident.labels)))
+            _save_model(ident)
         self._ident = ident
         self._visits = visit_counts
         self.classes = tuple(ident.nb_classes)
@@ -100,6 +110,57 @@ class _Model:
             parts *= counts[:, None]
             out[rows] = np.add.reduceat(parts, np.asarray(starts), axis=0) + self.prior
         return out
+
+
+def _cache_file() -> Path:
+    """Where the restricted model is kept unpacked: the shipped one is xz-compressed,
+    and unpacking it costs every build half a second."""
+    from py3langid import __version__
+
+    base = os.environ.get("SEEDSEARCH_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "seedsearch"
+    )
+    langs = ",".join(sorted(LANGUAGES))
+    key = hashlib.sha1(f"{__version__}:{langs}".encode()).hexdigest()[:12]
+    return Path(base) / f"py3langid-{__version__}-{key}.npz"
+
+
+def _cached_model():
+    """The restricted model's arrays from the cache, or None."""
+    try:
+        with np.load(_cache_file(), allow_pickle=False) as data:
+            return (
+                data["ptc"],
+                data["pc"],
+                data["classes"].tolist(),
+                array(str(data["nextmove_type"]), data["nextmove"].tobytes()),
+                array(str(data["row_type"]), data["row"].tobytes()),
+                data["output"].tolist(),
+            )
+    except (OSError, ValueError, KeyError, ImportError):
+        return None
+
+
+def _save_model(ident) -> None:
+    """Keep the restricted model unpacked for the next process (best effort)."""
+    try:
+        path = _cache_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(
+            tmp,
+            ptc=ident.nb_ptc,
+            pc=ident.nb_pc,
+            classes=np.asarray(ident.nb_classes),
+            nextmove=np.frombuffer(ident.tk_nextmove.tobytes(), dtype=np.uint8),
+            nextmove_type=np.asarray(ident.tk_nextmove.typecode),
+            row=np.frombuffer(ident.tk_row.tobytes(), dtype=np.uint8),
+            row_type=np.asarray(ident.tk_row.typecode),
+            output=np.asarray(ident.tk_output, dtype=np.int32),
+        )
+        os.replace(tmp, path)
+    except (OSError, ImportError, ValueError, TypeError, OverflowError):
+        pass
 
 
 _model: _Model | None = None
