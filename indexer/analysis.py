@@ -437,9 +437,15 @@ def index_spans(text: str, lang: str = DEFAULT) -> list[tuple[str, int, int, int
     """(term, position, start char, end char) of what ANALYZER indexes for `text`:
     highlighting's fast path (tests hold it equal to the analyser's tokens)."""
     out: list[tuple[str, int, int, int]] = []
+    cache = _plans.get((lang, False))
+    if cache is None:
+        cache = _plans[(lang, False)] = {}
     pos = 0
     for match in WORD_RE.finditer(text):
-        plan = plan_of(match.group(), lang)
+        raw = match.group()
+        plan = cache.get(raw)
+        if plan is None:
+            plan = plan_of(raw, lang)
         start = match.start()
         if type(plan) is str:
             out.append((plan, pos, start, match.end()))
