@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import threading
+import zipfile
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,8 +138,8 @@ def _cached_model():
                 array(str(data["row_type"]), data["row"].tobytes()),
                 data["output"].tolist(),
             )
-    except (OSError, ValueError, KeyError, ImportError):
-        return None
+    except (OSError, ValueError, KeyError, ImportError, EOFError, zipfile.BadZipFile):
+        return None  # none yet, or damaged: the shipped model is read instead
 
 
 def _save_model(ident) -> None:
