@@ -95,6 +95,16 @@ class Load:
         with self.lock:
             self.failures.append(what)
 
+    def await_requests(self, more: int, timeout: float = 60.0) -> None:
+        """Wait until the clients have answered `more` requests beyond those so far, so a
+        phase of a test is really under load however fast or slow the machine is."""
+        with self.lock:
+            target = self.served + more
+        deadline = time.monotonic() + timeout
+        while self.served < target:
+            assert time.monotonic() < deadline, f"the clients answered under {more} in {timeout} s"
+            time.sleep(0.01)
+
 
 def fetch(url: str) -> tuple[int, bytes]:
     try:

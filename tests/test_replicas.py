@@ -92,10 +92,12 @@ def test_two_servers_over_one_index_answer_alike_through_rebuilds(tmp_path: Path
         live_server(index, workers=1) as two,
         under_load([one, two], load),
     ):
+        load.await_requests(16)  # four clients: twelve at least begun on generation 1
         for corpus in [*sources[1:], sources[0]]:
             report = build_index(corpus.path, index)  # an update from another folder
             for server in (one, two):
                 serves(server, corpus, report.generation)
+            load.await_requests(16)  # ... and on each later one
     assert not load.failures, load.failures[:5]
     assert load.generations == {1, 2, 3, 4} and load.served > 40
 
@@ -129,11 +131,13 @@ def test_a_copy_kept_by_publish_serves_whole_generations(tmp_path: Path):
             for corpus in sources[1:]:
                 report = build_index(corpus.path, index)
                 serves(server, *published, token)  # not published yet
+                load.await_requests(16)  # two clients: 14 begun before the copy moves on
                 said = publish()
                 assert said.startswith(f"{copy} now serves generation {report.generation}: ")
                 assert " 0 linked" not in said  # segments it had are linked, not copied
                 published = (corpus, report.generation)
                 serves(server, *published, token)
+                load.await_requests(16)
     assert not load.failures, load.failures[:5]
     assert load.generations == {1, 2, 3} and load.served > 20
     assert sorted(p.name for p in copy.glob("gen-*")) == [f"gen-{n:06d}" for n in (1, 2, 3)]
