@@ -11,7 +11,6 @@ bounding set before exec), so the kernel enforces the file modes on it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import random
@@ -32,18 +31,8 @@ from indexer.search.engine import Engine
 from indexer.storage.codec import PACK_EXT
 from tests.conftest import SEED_DOC, SEEDS
 from tests.live_server import HOST, LiveServer, free_port, live_server, seedsearch_command, stop
+from tests.privileges import without_root_powers
 from webapp import create_app
-
-PR_CAPBSET_DROP = 24
-CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
-
-
-def without_root_powers() -> None:
-    """preexec_fn: the child (and what it execs) obeys file modes like any user."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            os._exit(125)
 
 
 def seedsearch(*args: str, unprivileged: bool = False) -> subprocess.CompletedProcess:
