@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.build.cluster import LOCAL_BELOW, OCR_LOCAL_BELOW
+from indexer.build.cluster import LOCAL_BELOW, OCR_LOCAL_BELOW, OCR_PAGES, page_tasks
+from indexer.build.ocr import Job
 from indexer.build.run import build_index
 from indexer.index import generations
 from indexer.index.meta import read_meta
@@ -382,3 +383,25 @@ def test_scanned_pages_are_read_by_the_cluster(cluster: DaskCluster, tmp_path: P
             assert (hit.doc, hit.page) == ("log.pdf", page)
     finally:
         engine.close()
+
+
+def test_scanned_pages_are_spread_over_every_thread_of_the_cluster():
+    def scans(files: int, pages: int = 4) -> list[Job]:
+        return [
+            Job(Path(f"scan{f}.pdf"), f"scan{f}.pdf", f"sha{f}", page)
+            for f in range(files)
+            for page in range(1, pages + 1)
+        ]
+
+    # Three files of four pages on two threads: a page a task keeps both busy to the end.
+    assert [len(task) for task in page_tasks(scans(3), threads=2)] == [1] * 12
+    # Many pages: tasks of several consecutive pages of one file, each file read once.
+    tasks = page_tasks(scans(100), threads=2)
+    assert len(tasks) == 100 and all(len(task) == OCR_PAGES for task in tasks)
+    assert all(len({job.path for job in task}) == 1 for task in tasks)
+    assert [job.page for job in tasks[0]] == [1, 2, 3, 4]
+    # In between, as many pages a task as leave each thread four tasks or more.
+    assert {len(task) for task in page_tasks(scans(5), threads=2)} == {2}
+    assert [job.doc for task in page_tasks(scans(5), threads=2) for job in task] == [
+        job.doc for job in scans(5)
+    ]

@@ -56,7 +56,8 @@ NO_WORKERS_SECONDS = 60.0  # a cluster without workers this long fails the build
 POLL = 1.0  # seconds between looks at the cluster while tasks run
 RETRIES = 1  # a task that raised (a network share's hiccup) is run once more
 OCR_LOCAL_BELOW = 2  # scanned pages read here: one page gains nothing from a cluster
-OCR_PAGES = 4  # pages of one file per OCR task: its file is read once for them
+OCR_PAGES = 4  # pages of one file per OCR task at most: its file is read once for them
+OCR_TASKS_PER_THREAD = 4  # at least, while pages allow: no thread is left alone at the end
 OCR_IN_FLIGHT = 2  # OCR tasks per worker thread at once: the next waits as one ends
 CHECK_FILE = ".cluster-check"
 # [tcp|tls|ws|wss://]HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 one
@@ -153,14 +154,19 @@ class ClusterFiles:
             _check_ocr(client, settings)
             self._seen(self.address, tuple(sorted(threads)))
             run = _Run(client, self.address, root.absolute(), self._seen)
-            run.pages(_page_tasks(jobs), settings, done, more, sum(threads.values()))
+            slots = sum(threads.values())
+            run.pages(page_tasks(jobs, slots), settings, done, more, slots)
 
 
-def _page_tasks(jobs: list[Job]) -> list[list[Job]]:
-    """Consecutive pages of one file, OCR_PAGES at most a task, in the jobs' order."""
+def page_tasks(jobs: list[Job], threads: int) -> list[list[Job]]:
+    """Consecutive pages of one file, in the jobs' order, up to OCR_PAGES a task, fewer
+    when that would give the cluster's `threads` under OCR_TASKS_PER_THREAD tasks each:
+    three files of four pages on two threads would leave one thread idle for a third
+    of the time, where tasks of one page keep both busy to the end."""
+    size = max(1, min(OCR_PAGES, len(jobs) // (max(1, threads) * OCR_TASKS_PER_THREAD)))
     tasks: list[list[Job]] = []
     for job in jobs:
-        if tasks and tasks[-1][0].path == job.path and len(tasks[-1]) < OCR_PAGES:
+        if tasks and tasks[-1][0].path == job.path and len(tasks[-1]) < size:
             tasks[-1].append(job)
         else:
             tasks.append([job])
