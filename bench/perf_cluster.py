@@ -1,9 +1,11 @@
 """Builds on one machine against builds on a local Dask cluster (a scheduler and
 two one-thread workers on 127.0.0.1), side by side in interleaved runs: the ×10
-King James Bible from scratch, an update of ten books, and a one-file build (the
-cluster's fixed cost); plus Dask's own cost per task and per round trip.
+King James Bible from scratch, an update of ten books, a one-file build (the
+cluster's fixed cost) and a folder of scanned PDFs read by OCR (bench/perf_ocr.py's
+scans: CISI's abstracts typeset, rendered at 300 dpi, saved without a text layer);
+plus Dask's own cost per task and per round trip.
 
-    .venv/bin/python -m bench.perf_cluster [--copies 10] [--runs 3] [--out FILE.json]
+    .venv/bin/python -m bench.perf_cluster [--copies 10] [--runs 3] [--scans 12] [--out FILE.json]
 
 Each build runs in a fresh process (`--one` below) that reports its phases: the
 plan, the first files done, the last, and the end (merging and publishing). CPU
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -28,6 +31,7 @@ import psutil
 
 from bench import kjv
 from bench.perf import PYTHON, ROOT, WORK, log
+from bench.perf_ocr import make_folders
 from tests.dask_cluster import DaskCluster, dask_cluster
 
 UPDATED_BOOKS = 10
@@ -50,7 +54,18 @@ def one_build(source: str, index: str, cluster: str | None, full: bool) -> dict:
         if done == total:
             marks["read"] = now
 
-    report = build_index(Path(source), Path(index), full=full, progress=progress, cluster=cluster)
+    def ocr_progress(done: int, total: int) -> None:
+        if done == total:
+            marks["ocr"] = time.perf_counter() - started
+
+    report = build_index(
+        Path(source),
+        Path(index),
+        full=full,
+        progress=progress,
+        cluster=cluster,
+        ocr_progress=ocr_progress,
+    )
     marks["end"] = time.perf_counter() - started
     gen = Path(index) / "current"
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -60,6 +75,7 @@ def one_build(source: str, index: str, cluster: str | None, full: bool) -> dict:
         **marks,
         "cpu": cpu,
         "passages": report.passages,
+        "ocr_pages": report.ocr_pages,
         "files": report.added + report.updated,
         "cluster": report.cluster,
         "segments": len(whoosh_index.open_dir(str(gen))._segments()),
@@ -72,7 +88,8 @@ def run_child(source: Path, index: Path, cluster: DaskCluster | None, full: bool
     helpers = [psutil.Process(p.pid) for p in cluster.alive_workers()] if cluster else []
     if cluster:
         helpers.append(psutil.Process(cluster.scheduler.pid))
-    before = sum(sum(p.cpu_times()[:2]) for p in helpers)
+    # User and system time, the helpers' own and their waited children's (Tesseract).
+    before = sum(sum(p.cpu_times()[:4]) for p in helpers)
     argv = [str(PYTHON), "-m", "bench.perf_cluster", "--one", str(source), str(index)]
     if cluster:
         argv += ["--cluster", cluster.address]
@@ -83,7 +100,7 @@ def run_child(source: Path, index: Path, cluster: DaskCluster | None, full: bool
     wall = time.perf_counter() - wall
     result = json.loads(done.stdout)
     result["process"] = wall  # the child's whole life: imports included
-    result["cpu"] += sum(sum(p.cpu_times()[:2]) for p in helpers) - before
+    result["cpu"] += sum(sum(p.cpu_times()[:4]) for p in helpers) - before
     return result
 
 
@@ -125,6 +142,8 @@ def measure(args: argparse.Namespace) -> dict:
         one_file.mkdir(parents=True)
         shutil.copy(sorted(kjv.corpus(WORK, 1).path.glob("*.md"))[0], one_file)
     out: dict = {"copies": args.copies, "files": corpus.files, "full": [], "update": [], "one": []}
+    out |= {"scans": [], "scanned_pages": args.scans}
+    scans = make_folders(args.scans)[0] if args.scans else None
     with (
         tempfile.TemporaryDirectory(prefix="seedsearch-cluster-") as tmp,
         dask_cluster(Path(tmp) / "dask", workers=2) as cluster,
@@ -151,6 +170,11 @@ def measure(args: argparse.Namespace) -> dict:
                 change_books(updates, run * 2 + (where == "cluster"))
                 out["update"].append({"where": where, **run_child(updates, index, on, False)})
                 log(f"update {where}: {out['update'][-1]}")
+                if scans is not None:  # a fresh index: its OCR cache is empty
+                    index = tmp / f"scans-{where}"
+                    shutil.rmtree(index, ignore_errors=True)
+                    out["scans"].append({"where": where, **run_child(scans, index, on, True)})
+                    log(f"scans {where}: {out['scans'][-1]}")
     return out
 
 
@@ -163,25 +187,29 @@ def table(out: dict) -> str:
 
     lines = [
         "| build | where | wall s (process) | planned s | first files s | all read s "
-        "| merge + publish s | CPU s (all processes) | segments, MB | cluster / local wall |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| OCR done s | publish s | CPU s (all processes) | segments, MB | cluster / local wall |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, label in (
+    builds = [
         ("full", f"×{out['copies']} from scratch ({out['files']} files)"),
         ("update", f"update of {UPDATED_BOOKS} books"),
         ("one", "one book from scratch"),
-    ):
+    ]
+    if out.get("scans"):
+        builds.append(("scans", f"{out['scanned_pages']} scanned pages from scratch (OCR)"))
+    for name, label in builds:
         rows = out[name]
         for where in ("local", "cluster"):
             wall = med(rows, where, "end")
-            ratio = wall / med(rows, "local", "end")
+            ocr = med(rows, where, "ocr")
+            last = med(rows, where, "read") if math.isnan(ocr) else ocr
             lines.append(
                 f"| {label} | {where} | {wall:.2f} ({med(rows, where, 'process'):.2f}) "
                 f"| {med(rows, where, 'planned'):.2f} | {med(rows, where, 'first'):.2f} "
-                f"| {med(rows, where, 'read'):.2f} "
-                f"| {wall - med(rows, where, 'read'):.2f} | {med(rows, where, 'cpu'):.1f} "
+                f"| {med(rows, where, 'read'):.2f} | {'–' if math.isnan(ocr) else f'{ocr:.2f}'} "
+                f"| {wall - last:.2f} | {med(rows, where, 'cpu'):.1f} "
                 f"| {med(rows, where, 'segments'):.0f}, {med(rows, where, 'index_mb'):.0f} "
-                f"| {ratio:.2f}× |"
+                f"| {wall / med(rows, 'local', 'end'):.2f}× |"
             )
     return "\n".join(lines)
 
@@ -190,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scans", type=int, default=12, help="scanned pages (0: none)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--one", nargs=2, metavar=("SOURCE", "INDEX"), help=argparse.SUPPRESS)
     parser.add_argument("--cluster", help=argparse.SUPPRESS)
