@@ -275,3 +275,23 @@ def test_the_command_line_filters_by_language(guide_index, runner):
     assert data["total"] > 0 and {r["lang"] for r in data["results"]} == {"ru"}
     status = runner.invoke(cli, ["status", "--index", str(guide_index)])
     assert "language" in status.output and "\nru " in status.output
+
+
+def test_a_correction_is_a_word_of_the_passages_in_the_querys_language(tmp_path):
+    # `hond` is one edit from English `hand`, which is far commoner, and from German
+    # `hund`; beside a word only German knows the query is German, and so is its
+    # correction.
+    source = tmp_path / "source"
+    source.mkdir()
+    english = "The hand of the old man was on the table, and his other hand was cold."
+    german = "Der Hund und die Katze schlafen im Garten, aber der alte Hund ist noch wach."
+    (source / "hands.txt").write_text("\n\n".join([english] * 12), "utf-8")
+    (source / "tiere.txt").write_text(german, "utf-8")
+    build_index(source, tmp_path / "index", full=True)
+    with Engine(tmp_path / "index") as engine:
+        assert {h.lang for h in engine.search(Query("hand Hund", per_page=20)).hits} == {
+            "en",
+            "de",
+        }
+        assert engine.search(Query("hond")).suggestion == "hand"  # English, the commoner
+        assert engine.search(Query("hond schlafen")).suggestion == "hund schlafen"
