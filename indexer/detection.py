@@ -192,7 +192,7 @@ class _Script:
 
 def _script(text: str) -> _Script:
     words = _WORDS.findall(text.lower())
-    if CJK_RE.search(text) is None:
+    if text.isascii() or CJK_RE.search(text) is None:  # isascii: C speed, most passages
         # Letters and digits: near enough for MIN_LETTERS, and cheap.
         return _Script(sum(map(len, words)), 0, 0, 0, tuple(words))
     letters = len(_NOT_LETTERS.sub("", text))
