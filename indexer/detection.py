@@ -37,6 +37,7 @@ FOREIGN_MARGIN = 48.0  # ... when that language has no stop words to confirm it
 SAMPLE_BYTES = 1000  # a passage's first bytes tell its language well enough
 SAMPLE_PASSAGES = 8  # passages, spread over a document, that tell its language
 MIN_STOPS = 2  # stop words of the document's language that vouch for a passage
+NAMES_LOWER = 5  # a passage with under a fifth of its cased words in lower case is names
 # A CJK character says about as much as a short word: a Chinese sentence holding
 # `apt-get install` is Chinese, though it has more Latin letters than Han.
 CJK_WEIGHT = 3
@@ -232,7 +233,7 @@ def detect(texts: list[str]) -> Detected:
         for row, n in enumerate(asked):
             own = int(scores[row].argmax())
             gap = scores[row, own] - scores[row, doc_column] if doc_column >= 0 else np.inf
-            if _leaves(scripts[n], model.classes[own], gap):
+            if _leaves(scripts[n], model.classes[own], gap) and not _names(texts[n]):
                 found[n] = model.classes[own]
     for n, lang in enumerate(by_script):
         if lang:
@@ -249,6 +250,18 @@ def _leaves(script: _Script, lang: str, gap: float) -> bool:
     if lang in _STOP_SETS:
         return gap >= MARGIN and _reads_as(script, lang)
     return gap >= FOREIGN_MARGIN
+
+
+def _names(text: str) -> bool:
+    """Whether nearly every word of a passage is capitalised: a list of names or titles
+    ("Bunni, Azgad, Bebai, Adonijah" in the King James Bible, scored as Indonesian),
+    which says nothing of a language and stays in its document's. Words of scripts
+    without case count neither way."""
+    upper = lower = 0
+    for word in _WORDS.findall(text):
+        upper += word[0].isupper()
+        lower += word[0].islower()
+    return upper > 0 and lower * NAMES_LOWER < upper + lower
 
 
 def _reads_as(script: _Script, lang: str) -> bool:

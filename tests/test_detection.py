@@ -46,3 +46,32 @@ def test_cjk_text_is_told_by_its_script():
     assert detect_text("데비안은 자유 운영 체제입니다") == "ko"
     # Kanji alone in a Japanese document is Japanese.
     assert detect(["付録", *_passages("ja")]).passages[0] == "ja"
+
+
+# Nehemiah 10:15-27 in the King James Bible, a passage of names once read as Indonesian.
+NAMES = "\n\n".join(
+    [
+        "Bunni, Azgad, Bebai,",
+        "Adonijah, Bigvai, Adin,",
+        "Ater, Hizkijah, Azzur,",
+        "Hodijah, Hashum, Bezai,",
+        "Hariph, Anathoth, Nebai,",
+        "Magpiash, Meshullam, Hezir,",
+        "Meshezabeel, Zadok, Jaddua,",
+        "Pelatiah, Hanan, Anaiah,",
+        "Hoshea, Hananiah, Hashub,",
+        "Hallohesh, Pileha, Shobek,",
+        "Rehum, Hashabnah, Maaseiah,",
+        "And Ahijah, Hanan, Anan,",
+        "Malluch, Harim, Baanah.",
+    ]
+)
+
+
+def test_a_list_of_names_stays_in_its_documents_language():
+    english = _passages("en")
+    found = detect([*english, NAMES])
+    assert found.passages[-1] == "en"
+    # Prose of a language without a stop list still gets its own.
+    indonesian = max(_passages("id"), key=len)
+    assert detect([*english, indonesian]).passages[-1] == "id"
