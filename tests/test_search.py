@@ -251,3 +251,31 @@ def test_a_prefix_longer_than_the_stem_still_finds_the_word(seed_engine):
     # "persecution" is indexed as its stem "persecut", shorter than the prefix typed.
     result = search(seed_engine, "persecuti*")
     assert result.total == 1 and marked(result.hits[0].snippet) == ["persecution"]
+
+
+def test_a_prefix_finds_words_whose_stem_spells_it_otherwise(tmp_path):
+    # "crying" is indexed as "cri": the prefix typed is no start of its stem.
+    from indexer.build.run import build_index
+    from indexer.search.engine import Engine
+
+    (tmp_path / "src").mkdir()
+    text = "The children were crying in the night, and nobody came to them."
+    (tmp_path / "src" / "night.txt").write_text(text, "utf-8")
+    build_index(tmp_path / "src", tmp_path / "index", full=True)
+    with Engine(tmp_path / "index") as engine:
+        for prefix in ("cryi*", "cryin*", "crying*"):
+            result = search(engine, prefix)
+            assert result.total == 1 and marked(result.hits[0].snippet) == ["crying"], prefix
+
+
+@pytest.mark.parametrize("query", ["zzyzx*", "zz?yx", "zzyzxq~", "title:zzyzx*"])
+def test_a_pattern_that_matches_no_word_finds_nothing_and_says_so(seed_engine, query):
+    result = search(seed_engine, query)
+    assert result.total == 0 and result.hits == ()
+    assert any("matches no word in the index" in note for note in result.notes), result.notes
+
+
+def test_a_pattern_that_matches_no_word_leaves_the_other_words(seed_engine):
+    alone = search(seed_engine, "Chechnya")
+    result = search(seed_engine, "Chechnya zzyzx*")
+    assert ids(result) == ids(alone) and result.partial  # no passage holds every word

@@ -388,9 +388,12 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
         stems = set(reader.expand_prefix("body", pattern)) if pattern else set()
         for stemmed in _pattern_terms(q.text, ctx.langs) if pattern else ():
             stems |= set(reader.expand_prefix("body", stemmed))
+        # ... and words starting with "cryin" (crying) a stem ("cri") that is the
+        # stem of a shorter part of the prefix ("cry"): stemming rewrites endings.
         for cut in range(len(pattern) - 1, max(2, len(pattern) - 5), -1):
-            if ("body", pattern[:cut]) in reader:
-                stems.add(pattern[:cut])
+            for term in {pattern[:cut], *_pattern_terms(pattern[:cut], ctx.langs)}:
+                if ("body", term) in reader:
+                    stems.add(term)
         label = f"{q.text}*"
     else:
         regex = re.compile(_wildcard_regex(pattern))
@@ -411,6 +414,11 @@ def _expand(q: wq.Query, ctx: _Context) -> wq.Query:
         )
         stems = stems[:allowed]
     ctx.budget -= len(stems)
+    if not stems and allowed:
+        # No word of the index matches: the query still asks for one, and finds
+        # nothing for it, as for a word the index lacks (not a query without words).
+        ctx.notes.append(f"“{label}” matches no word in the index.")
+        return wq.Term(q.fieldname, pattern or q.text, boost=q.boost)
     if not stems:
         return wq.NullQuery
     terms = [wq.Or([wq.Term(f, s, boost=FIELD_BOOSTS[f]) for f in fields]) for s in stems]
